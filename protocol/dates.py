@@ -1,0 +1,126 @@
+"""Clinical dates: full or partial, never silently completed.
+
+A clinical export carries ``2012-03-01``, ``2012-03`` or ``2012``. A
+:class:`PartialDate` keeps exactly what was written and knows the earliest and
+latest real day it can stand for; rules reason over that range and say
+``not_evaluable`` when the range does not decide.
+
+Calendar-month arithmetic uses dateutil's ``relativedelta``: adding months
+keeps the day of the month and clamps to the month's last day when that day
+does not exist (2012-08-31 + 6 months = 2013-02-28; 2011-08-31 + 6 months =
+2012-02-29). Day numbers are proleptic Gregorian ordinals
+(``date.toordinal()``), the integers the rules engine compares.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+__all__ = ["DAYS_PER_MONTH_NOTE", "DateRange", "PartialDate", "add_months", "day_number"]
+
+DAYS_PER_MONTH_NOTE = "calendar months via dateutil relativedelta, clamped to month end"
+
+_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def day_number(d: date) -> int:
+    """The integer the rules engine compares for a calendar day."""
+    return d.toordinal()
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus a number of calendar months, clamped to the month's end."""
+    return d + relativedelta(months=+months)
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """The earliest and latest day a (possibly partial) date can stand for."""
+
+    earliest: date
+    latest: date
+
+    @property
+    def exact(self) -> bool:
+        return self.earliest == self.latest
+
+    def plus_months(self, months: int) -> DateRange:
+        return DateRange(add_months(self.earliest, months), add_months(self.latest, months))
+
+    def __str__(self) -> str:
+        if self.exact:
+            return self.earliest.isoformat()
+        return f"{self.earliest.isoformat()}..{self.latest.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """An ISO 8601 calendar date, possibly reduced to a month or a year."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise ValueError otherwise."""
+        if not isinstance(text, str):
+            raise ValueError(f"expected a date string, got {type(text).__name__}")
+        match = _PATTERN.match(text)
+        if match is None:
+            raise ValueError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
+        year, month, day = (int(g) if g else None for g in match.groups())
+        assert year is not None
+        if year < 1:
+            raise ValueError("year 0000 does not exist")
+        if month is not None and not 1 <= month <= 12:
+            raise ValueError(f"month {month:02d} does not exist")
+        if day is not None:
+            assert month is not None
+            last = calendar.monthrange(year, month)[1]
+            if not 1 <= day <= last:
+                raise ValueError(
+                    f"{calendar.month_name[month]} {year} has {last} days, "
+                    f"there is no day {day:02d}"
+                )
+        return cls(year, month, day)
+
+    @property
+    def is_full(self) -> bool:
+        return self.day is not None
+
+    @property
+    def precision(self) -> str:
+        return "day" if self.day is not None else "month" if self.month is not None else "year"
+
+    @property
+    def earliest(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    @property
+    def latest(self) -> date:
+        if self.day is not None:
+            assert self.month is not None
+            return date(self.year, self.month, self.day)
+        month = self.month or 12
+        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    @property
+    def range(self) -> DateRange:
+        return DateRange(self.earliest, self.latest)
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+    def __repr__(self) -> str:
+        return f"PartialDate('{self}')"

@@ -1,0 +1,193 @@
+"""The report model every renderer shares: statuses, findings, patient results, errors.
+
+Findings are plain frozen data. The engine stamps the rule's code, name, kind,
+importance and protocol reference onto each one, as jsonschema stamps the
+keyword and path onto a bare error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "Eligibility",
+    "Endpoint",
+    "Finding",
+    "PatientResult",
+    "RecordError",
+    "Report",
+    "Status",
+]
+
+
+class Status(StrEnum):
+    """What a rule concluded for one patient (or one instance: a period, an AE)."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    PENDING = "pending"
+    NOT_EVALUABLE = "not_evaluable"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Eligibility(StrEnum):
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    UNDETERMINED = "undetermined"
+    PENDING = "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str
+    name: str
+    status: Status
+    kind: str
+    message: str
+    importance: str | None = None
+    location: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    protocol_ref: str | None = None
+    instance: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "name": self.name,
+            "status": str(self.status),
+            "kind": self.kind,
+        }
+        if self.importance is not None:
+            out["importance"] = self.importance
+        out["message"] = self.message
+        if self.location is not None:
+            out["location"] = self.location
+        if self.instance is not None:
+            out["instance"] = self.instance
+        out["evidence"] = dict(self.evidence)
+        if self.protocol_ref is not None:
+            out["protocol_ref"] = self.protocol_ref
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A time-to-event endpoint: months from the index TACE, event or censored."""
+
+    months: float
+    event: bool
+    days: int
+    start: str
+    end: str
+    end_reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "months": self.months,
+            "event": self.event,
+            "days": self.days,
+            "from": self.start,
+            "to": self.end,
+            "end_reason": self.end_reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class PatientResult:
+    patient_id: str
+    cohort: str
+    source: str
+    eligibility: Eligibility
+    group: str
+    group_reason: str
+    findings: tuple[Finding, ...]
+    endpoints: dict[str, Endpoint | None]
+    endpoint_notes: dict[str, str] = field(default_factory=dict)
+    site_id: str | None = None
+
+    def statuses(self, rule: str) -> list[Status]:
+        return [f.status for f in self.findings if f.rule == rule]
+
+    @property
+    def has_not_met(self) -> bool:
+        return any(f.status is Status.NOT_MET for f in self.findings)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "patient_id": self.patient_id,
+            "cohort": self.cohort,
+            "source": self.source,
+        }
+        if self.site_id is not None:
+            out["site_id"] = self.site_id
+        out.update(
+            {
+                "eligibility": str(self.eligibility),
+                "group": self.group,
+                "group_reason": self.group_reason,
+                "findings": [f.to_dict() for f in self.findings],
+                "endpoints": {
+                    name: (value.to_dict() if value is not None else None)
+                    for name, value in self.endpoints.items()
+                },
+            }
+        )
+        if self.endpoint_notes:
+            out["endpoint_notes"] = dict(self.endpoint_notes)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RecordError:
+    """One reason a submitted record could not be checked."""
+
+    source: str
+    location: str
+    message: str
+    expected: str | None = None
+    value: Any = None
+    show_value: bool = False
+    patient_id: str | None = None
+
+    def to_dict(self, hide_values: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"source": self.source, "location": self.location}
+        if self.patient_id is not None:
+            out["patient_id"] = self.patient_id
+        out["message"] = self.text(hide_values)
+        if self.expected is not None:
+            out["expected"] = self.expected
+        if self.show_value and not hide_values:
+            out["value"] = self.value
+        return out
+
+    def text(self, hide_values: bool = False) -> str:
+        message = self.message
+        if self.show_value and not hide_values:
+            message = f"{message} (found {_shown(self.value)})"
+        if self.expected is not None:
+            message = f"{message}; expected {self.expected}"
+        return message
+
+
+def _shown(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass(slots=True)
+class Report:
+    protocol_id: str
+    protocol_version: str
+    as_of: str | None
+    patients: list[PatientResult] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        return 1 if any(p.has_not_met for p in self.patients) else 0
