@@ -106,6 +106,7 @@ class PatientResult:
     endpoints: dict[str, Endpoint | None]
     endpoint_notes: dict[str, str] = field(default_factory=dict)
     site_id: str | None = None
+    as_of: str | None = None
 
     def statuses(self, rule: str) -> list[Status]:
         return [f.status for f in self.findings if f.rule == rule]
@@ -122,6 +123,7 @@ class PatientResult:
         }
         if self.site_id is not None:
             out["site_id"] = self.site_id
+        out["as_of"] = self.as_of
         out.update(
             {
                 "eligibility": str(self.eligibility),

@@ -1,0 +1,179 @@
+"""The ``tacecheck`` command.
+
+Exit codes (ruff's and ESLint's convention): 0 nothing not met, 1 at least
+one finding not met, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from datetime import date
+
+from protocol.api import check_paths
+from protocol.dates import PartialDate
+from protocol.engine import EngineError
+from protocol.packs import PackError, load_pack
+from protocol.records import record_schema
+from protocol.render import render_text, report_dict
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2, without a traceback
+        self.print_usage(sys.stderr)
+        self.exit(2, f"tacecheck: error: {message}\n")
+
+
+def _as_of(text: str) -> date:
+    try:
+        value = PartialDate.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
+    if not value.is_full:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a full date, YYYY-MM-DD")
+    return value.earliest
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tacecheck",
+        description="Check patient records against the Tamai 2017 sorafenib-after-TACE protocol.",
+    )
+    parser.add_argument("--pack", default="tamai-2017", help="protocol pack id or folder")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    check = sub.add_parser("check", help="check records: files, folders, .jsonl, or - for stdin")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--as-of", type=_as_of, help="check as of this date (YYYY-MM-DD)")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--hide-values", action="store_true", help="leave patient values out of error messages"
+    )
+    check.add_argument(
+        "--brief", action="store_true", help="text: show only findings that need attention"
+    )
+    check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    sub.add_parser("rules", help="list the rule catalogue")
+    explain = sub.add_parser("explain", help="print a rule's documentation and parameters")
+    explain.add_argument("code")
+    sub.add_parser("schema", help="print the patient-record JSON Schema")
+    return parser
+
+
+def _colour(choice: str) -> bool:
+    if choice == "always":
+        return True
+    if choice == "never" or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _rules(pack_id: str) -> int:
+    pack = load_pack(pack_id)
+    print(f"{pack.id} v{pack.version}: {pack.title}")
+    for rule in pack.rules:
+        importance = f" ({rule.importance})" if rule.importance else ""
+        cohorts = ", ".join(rule.cohorts)
+        print(f"{rule.code}  {rule.name:<42} {rule.kind}{importance}  [{cohorts}]")
+    return 0
+
+
+def _explain(pack_id: str, code: str) -> int:
+    pack = load_pack(pack_id)
+    try:
+        rule = pack.group if code.upper() == "GROUP" else pack.rule(code)
+    except KeyError:
+        print(f"tacecheck: no rule {code!r} in {pack.id}; see 'tacecheck rules'", file=sys.stderr)
+        return 2
+    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
+    print(f"{rule.code} {rule.name}")
+    importance = f", importance {rule.importance}" if rule.importance else ""
+    print(f"kind {rule.kind}{importance}; cohorts: {', '.join(rule.cohorts)}")
+    print(f"protocol reference: {rule.protocol_ref}")
+    print(f"defined in: {rule.file}:{rule.line}")
+    for title, key in [
+        ("What it checks", "checks"),
+        ("Why it matters", "why"),
+        ("Conforming example", "conforming"),
+        ("Deviating example", "deviating"),
+        ("Known limits", "limits"),
+    ]:
+        if key in rule.doc:
+            print(f"\n{title}:")
+            print(wrap.fill(" ".join(rule.doc[key].split())))
+    used = sorted(
+        name
+        for name in pack.parameters
+        if any(name in (o.message + repr(o.condition)) for o in (*rule.outcomes, rule.otherwise))
+    )
+    if used:
+        print("\nParameters:")
+        for name in used:
+            p = pack.parameters[name]
+            unit = f" {p.unit}" if p.unit else ""
+            print(f"  {name} = {json.dumps(p.value)}{unit}")
+            print(wrap.fill(" ".join(f"{p.description} Why: {p.rationale}".split())))
+    print("\nOutcomes, tried in order:")
+    for outcome in rule.outcomes:
+        print(f"  {outcome.result:<15} when {_condition_text(outcome.condition)}")
+    print(f"  {rule.otherwise.result:<15} otherwise")
+    return 0
+
+
+def _condition_text(condition: object) -> str:
+    from protocol.packs.conditions import All, Any_, Clause
+
+    if isinstance(condition, Clause):
+        return condition.text
+    if isinstance(condition, All):
+        return " and ".join(_wrap(_condition_text(c)) for c in condition.items)
+    if isinstance(condition, Any_):
+        return " or ".join(_wrap(_condition_text(c)) for c in condition.items)
+    return ""
+
+
+def _wrap(text: str) -> str:
+    return f"({text})" if " and " in text or " or " in text else text
+
+
+def _check(args: argparse.Namespace) -> int:
+    report = check_paths(args.paths, args.as_of, args.pack)
+    if args.format == "json":
+        json.dump(report_dict(report, args.hide_values), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(
+            render_text(report, _colour(args.color), args.hide_values, verbose=not args.brief)
+        )
+    return report.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return _check(args)
+        if args.command == "rules":
+            return _rules(args.pack)
+        if args.command == "explain":
+            return _explain(args.pack, args.code)
+        if args.command == "schema":
+            print(json.dumps(record_schema(), indent=2))
+            return 0
+    except PackError as error:
+        print(f"tacecheck: protocol pack error: {error}", file=sys.stderr)
+        return 2
+    except EngineError as error:
+        print(f"tacecheck: internal rules-engine error: {error}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Checking one patient: measure, run the pack in durable_rules, explain.
+
+The flow for a record: a :class:`Timeline` as of the check date; the facts of
+every subject the cohort's rules speak of; those facts asserted in one
+durable_rules session; for each rule and each fact, the first outcome that
+fired (or the rule's ``otherwise``), rendered as a :class:`Finding`. Rules
+that need the eligibility verdict (TRT001, TRT002, the group) see it in a
+second batch of facts in the same session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from protocol.engine.durable_adapter import engine_for, fact_id
+from protocol.engine.endpoints import endpoints
+from protocol.engine.facts import SUBJECTS, Fact, measure
+from protocol.engine.timeline import Timeline
+from protocol.findings import Eligibility, Finding, PatientResult, Status
+from protocol.packs.model import Pack, Rule
+from protocol.packs.templates import render
+from protocol.records.model import PatientRecord
+
+__all__ = ["as_of_for", "check_record", "eligibility_of"]
+
+
+def as_of_for(record: PatientRecord, as_of: date | None) -> date:
+    """The check date: the one given, else the record's data cut-off, else today."""
+    if as_of is not None:
+        return as_of
+    if record.data_cutoff_date is not None:
+        return record.data_cutoff_date.latest
+    return date.today()
+
+
+def eligibility_of(findings: Iterable[Finding]) -> tuple[Eligibility, list[str]]:
+    """PROTOCOL.md's verdict over the eligibility rules, with the rules that failed."""
+    relevant = [f for f in findings if f.kind == "eligibility"]
+    failed = sorted({f.rule for f in relevant if f.status is Status.NOT_MET})
+    statuses = {f.status for f in relevant}
+    if failed:
+        return Eligibility.INELIGIBLE, failed
+    if Status.NOT_EVALUABLE in statuses:
+        return Eligibility.UNDETERMINED, []
+    if Status.PENDING in statuses:
+        return Eligibility.PENDING, []
+    return Eligibility.ELIGIBLE, []
+
+
+def _resolve(
+    rule: Rule,
+    facts: list[Fact],
+    fired: Mapping[tuple[str, str], int],
+    params: Mapping[str, Any],
+) -> list[tuple[str, str, Fact | None, dict[str, Any]]]:
+    """(result, message, fact, values) per fact, or the rule's 'no instance' answer."""
+    if not facts:
+        return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, dict(params))]
+    out = []
+    for fact in facts:
+        index = fired.get((rule.code, fact_id(fact)), rule.otherwise.index)
+        outcome = rule.outcome(index)
+        values = {**params, **fact.display, **fact.values}
+        out.append((outcome.result, render(outcome.message, values), fact, values))
+    return out
+
+
+def _findings(
+    rules: Iterable[Rule],
+    facts: Mapping[str, list[Fact]],
+    fired: Mapping[tuple[str, str], int],
+    params: Mapping[str, Any],
+) -> list[Finding]:
+    findings = []
+    for rule in rules:
+        for result, message, fact, values in _resolve(rule, facts[rule.subject], fired, params):
+            findings.append(
+                Finding(
+                    rule=rule.code,
+                    name=rule.name,
+                    status=Status(result),
+                    kind=rule.kind,
+                    importance=rule.importance,
+                    message=message,
+                    location=render(rule.location or "{pointer}", values) if fact else None,
+                    evidence={k: values[k] for k in rule.evidence if k in values} if fact else {},
+                    protocol_ref=rule.protocol_ref,
+                    instance=fact.instance if fact else None,
+                )
+            )
+    return findings
+
+
+def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
+    """The first-listed outcome that fired, per (rule, fact)."""
+    chosen: dict[tuple[str, str], int] = {}
+    for code, index, identity in fired:
+        key = (code, identity)
+        if key not in chosen or index < chosen[key]:
+            chosen[key] = index
+    return chosen
+
+
+def check_record(
+    record: PatientRecord, pack: Pack, as_of: date | None = None, source: str = ""
+) -> PatientResult:
+    """Every applicable rule's finding, eligibility, group and endpoints for one patient."""
+    when = as_of_for(record, as_of)
+    timeline = Timeline(record, when)
+    rules = pack.rules_for(record.cohort)
+    first_rules = [r for r in rules if not SUBJECTS[r.subject].needs_eligibility]
+    later_rules = [r for r in rules if SUBJECTS[r.subject].needs_eligibility]
+    params = pack.params
+    compiled = engine_for(pack)
+    with compiled.session() as session:
+        facts = {
+            subject: measure(subject, timeline, params, {})
+            for subject in {r.subject for r in first_rules}
+        }
+        fired = _first_fired(session.assert_facts([f for fs in facts.values() for f in fs]))
+        findings = _findings(first_rules, facts, fired, params)
+        eligibility, failed = eligibility_of(findings)
+        context = {"eligibility": str(eligibility), "failed_rules": failed}
+        later = {
+            subject: measure(subject, timeline, params, context)
+            for subject in {r.subject for r in later_rules} | {pack.group.subject}
+        }
+        fired = _first_fired(session.assert_facts([f for fs in later.values() for f in fs]))
+    findings += _findings(later_rules, later, fired, params)
+    order = {rule.code: position for position, rule in enumerate(rules)}
+    findings.sort(key=lambda f: order[f.rule])
+    ((group, reason, _fact, _values),) = _resolve(
+        pack.group, later[pack.group.subject], fired, params
+    )
+    if group == "unassigned":
+        results: dict[str, Any] = {"ttp": None, "os": None}
+        notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
+    else:
+        results, notes = endpoints(timeline, pack.endpoints)
+    return PatientResult(
+        patient_id=record.patient_id,
+        cohort=record.cohort,
+        source=source,
+        eligibility=eligibility,
+        group=group,
+        group_reason=reason,
+        findings=tuple(findings),
+        endpoints=results,
+        endpoint_notes=notes,
+        site_id=record.site_id,
+        as_of=when.isoformat(),
+    )

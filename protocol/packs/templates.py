@@ -1,0 +1,60 @@
+"""Message templates: ``str.format`` fields restricted to plain names.
+
+``"Sorafenib started {start_date}, {day} days after TACE #2"`` is filled from
+a fact's measurements and the pack's parameters. Attribute and index access
+(``{x.__class__}``, ``{x[0]}``) are refused when the pack is loaded, so a
+template can only name values, never reach into objects.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["TemplateError", "placeholders", "render"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_FORMATTER = string.Formatter()
+
+
+class TemplateError(ValueError):
+    """A message template that names something it may not."""
+
+
+def placeholders(template: str) -> set[str]:
+    """The names a template uses; raise TemplateError for anything but plain names."""
+    names: set[str] = set()
+    try:
+        parsed = list(_FORMATTER.parse(template))
+    except ValueError as error:
+        raise TemplateError(f"cannot read template {template!r}: {error}") from None
+    for _literal, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not _NAME.match(field) or conversion or (spec and "{" in spec):
+            raise TemplateError(
+                f"template field {{{field}}} in {template!r}: only plain names are allowed"
+            )
+        names.add(field)
+    return names
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """Fill a template checked by :func:`placeholders` (missing names show as ``?``)."""
+    out: list[str] = []
+    for literal, field, spec, _conversion in _FORMATTER.parse(template):
+        out.append(literal)
+        if field is not None:
+            value = values.get(field, "?")
+            out.append(format(value, spec) if spec else _text(value))
+    return "".join(out)

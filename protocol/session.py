@@ -1,0 +1,141 @@
+"""An incremental session for data-entry systems: events added one at a time.
+
+A site enters a patient's data over months: the header (id, arm, diagnosis),
+then each TACE, imaging result, dosing period, adverse event, death. A
+:class:`Session` keeps the record as entered so far; after each event the
+event is validated (a bad one is refused with its errors and the record is
+left unchanged) and the findings are brought up to date. The findings after
+the last event are exactly those of checking the complete record at once.
+
+Each update re-measures the whole record and runs it through the rules
+engine in a fresh durable_rules session: a patient's record is small, so a
+full re-check (well under a millisecond of engine time) is simpler and safer
+than retracting and re-asserting individual facts.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+from protocol.engine import check_record
+from protocol.findings import PatientResult, RecordError
+from protocol.packs import Pack, load_pack
+from protocol.records import load_record
+
+__all__ = ["EVENT_KINDS", "Session"]
+
+LIST_EVENTS = ("tace", "imaging", "sorafenib", "adverse_events")
+SINGLE_EVENTS = ("diagnosis", "withdrawal", "death_date", "last_contact_date", "data_cutoff_date")
+EVENT_KINDS = LIST_EVENTS + SINGLE_EVENTS
+HEADER = ("schema_version", "patient_id", "cohort", "site_id")
+
+
+class Session:
+    """One patient's record as it is entered, with findings kept up to date."""
+
+    def __init__(
+        self,
+        patient_id: str,
+        cohort: str,
+        as_of: date | None = None,
+        pack: Pack | str | None = None,
+        site_id: str | None = None,
+        source: str = "<session>",
+    ) -> None:
+        self.pack = pack if isinstance(pack, Pack) else load_pack(pack or "tamai-2017")
+        self.as_of = as_of
+        self.source = source
+        self._record: dict[str, Any] = {
+            "schema_version": "1",
+            "patient_id": patient_id,
+            "cohort": cohort,
+        }
+        if site_id is not None:
+            self._record["site_id"] = site_id
+        self._result: PatientResult | None = None
+        errors = self._recheck(self._record)
+        if errors:
+            raise ValueError("; ".join(f"{e.location}: {e.text()}" for e in errors))
+
+    @classmethod
+    def from_header(
+        cls, record: dict[str, Any], as_of: date | None = None, pack: Pack | str | None = None
+    ) -> Session:
+        """A session opened with a record's header fields (its events are added later)."""
+        return cls(record["patient_id"], record["cohort"], as_of, pack, record.get("site_id"))
+
+    @staticmethod
+    def events_of(record: dict[str, Any]) -> list[tuple[str, Any]]:
+        """A complete record as the events that build it, in entry order."""
+        events: list[tuple[str, Any]] = []
+        for kind in ("diagnosis", "data_cutoff_date"):
+            if kind in record:
+                events.append((kind, record[kind]))
+        for kind in LIST_EVENTS:
+            events.extend((kind, item) for item in record.get(kind, []))
+        for kind in ("withdrawal", "death_date", "last_contact_date"):
+            if kind in record:
+                events.append((kind, record[kind]))
+        return events
+
+    @property
+    def record(self) -> dict[str, Any]:
+        """A copy of the record as entered so far."""
+        return copy.deepcopy(self._record)
+
+    def result(self) -> PatientResult:
+        assert self._result is not None
+        return self._result
+
+    def add(self, kind: str, value: Any) -> PatientResult | list[RecordError]:
+        """Add one event; the updated result, or the errors that refused it."""
+        if kind not in EVENT_KINDS:
+            return [
+                RecordError(
+                    self.source,
+                    f"/{kind}",
+                    f"unknown event kind {kind!r}",
+                    expected="one of " + ", ".join(EVENT_KINDS),
+                )
+            ]
+        candidate = copy.deepcopy(self._record)
+        if kind in LIST_EVENTS:
+            candidate.setdefault(kind, []).append(copy.deepcopy(value))
+        else:
+            candidate[kind] = copy.deepcopy(value)
+        errors = self._recheck(candidate)
+        return errors or self.result()
+
+    def add_tace(
+        self, date: str, technique: str | None = None
+    ) -> PatientResult | list[RecordError]:
+        return self.add("tace", _clean({"date": date, "technique": technique}))
+
+    def add_imaging(
+        self, date: str, result: str, modality: str | None = None
+    ) -> PatientResult | list[RecordError]:
+        return self.add("imaging", _clean({"date": date, "modality": modality, "result": result}))
+
+    def add_dosing_period(self, **period: Any) -> PatientResult | list[RecordError]:
+        period.setdefault("end_date", None)
+        return self.add("sorafenib", period)
+
+    def add_adverse_event(self, **event: Any) -> PatientResult | list[RecordError]:
+        return self.add("adverse_events", event)
+
+    def record_death(self, date: str) -> PatientResult | list[RecordError]:
+        return self.add("death_date", date)
+
+    def _recheck(self, candidate: dict[str, Any]) -> list[RecordError]:
+        model, errors = load_record(candidate, self.source)
+        if model is None:
+            return errors
+        self._record = candidate
+        self._result = check_record(model, self.pack, self.as_of, self.source)
+        return []
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,1 @@
+"""Step definitions (filled in by the features work)."""
