@@ -126,6 +126,10 @@ class RuleEngine:
 
         _host().set_rulesets({self.name: copy.deepcopy(self.definition)})
 
+    def new_log(self) -> list[tuple[str, int, str]]:
+        """The list a check's actions append ``(rule, outcome, fact id)`` to."""
+        return []
+
     def session(self) -> _Session:
         """A fresh session for one patient; use it in a ``with`` block."""
         return _Session(self)
@@ -161,7 +165,7 @@ class _Session:
         compiled = self._engine
         if not batch:
             return []
-        fired: list[tuple[str, int, str]] = []
+        fired = compiled.new_log()
         compiled._fired, compiled._errors = fired, []
         payload = [
             {"sid": self._sid, "id": fact_id(fact), "subject": fact.subject, **fact.values}

@@ -235,7 +235,7 @@ def _second_tace(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> l
     "has_tace2 ineligible started day_min day_max elapsed_min elapsed_max stopped "
     "stop_day_min stop_day_max",
     "tace2_date start_date day days_late days_early due_date days_left stop_text "
-    "window_first window_last pointer",
+    "window_first window_last window_days pointer",
     "start_window_first_day start_window_last_day",
     needs_eligibility=True,
 )
@@ -265,6 +265,7 @@ def _sorafenib_start(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) 
         "stop_text": f"{stop[0]} on {stop[1]}" if stop else "",
         "window_first": first_day,
         "window_last": last_day,
+        "window_days": [first_day, last_day],
         "pointer": f"/sorafenib/{first.index}/start_date" if first else "/sorafenib",
     }
     if tace2 is not None:
@@ -281,7 +282,7 @@ def _sorafenib_start(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) 
             low, high = day_span(window, first.start)
             values.update(day_min=low, day_max=high)
             display.update(
-                day=span_text(low, high),
+                day=low if low == high else span_text(low, high),
                 days_late=span_text(max(low - last_day, 0), high - last_day),
                 days_early=span_text(max(first_day - high, 0), first_day - low),
             )

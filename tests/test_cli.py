@@ -1,0 +1,95 @@
+"""The command line: formats, exit codes 0/1/2, as-of handling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from protocol.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+REPORT_SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_report_of_the_examples_is_valid_and_complete(capsys) -> None:
+    code, out, _err = _run(capsys, "check", "--format", "json", str(EXAMPLES))
+    report = json.loads(out)
+    Draft202012Validator(REPORT_SCHEMA).validate(report)
+    assert code == 1  # the examples include deviations
+    assert len(report["patients"]) == len(list(EXAMPLES.glob("*.json")))
+    assert report["errors"] == []
+    assert report["summary"]["patients"] == len(report["patients"])
+
+
+def test_exit_0_when_nothing_is_not_met(capsys) -> None:
+    code, out, _ = _run(capsys, "check", str(EXAMPLES / "p01-on-time.json"))
+    assert code == 0
+    assert "P01" in out and "eligible" in out
+
+
+def test_exit_1_with_a_deviation_and_the_explanation_in_text(capsys) -> None:
+    code, out, _ = _run(capsys, "check", "--color", "never", str(EXAMPLES / "p02-late-start.json"))
+    assert code == 1
+    assert "TRT001 NOT MET" in out and "5 days late" in out
+    assert "\033[" not in out
+
+
+def test_colour_only_when_asked_or_on_a_tty(capsys) -> None:
+    _code, out, _ = _run(
+        capsys, "check", "--color", "always", str(EXAMPLES / "p02-late-start.json")
+    )
+    assert "\033[31;1m" in out
+
+
+def test_as_of_option_overrides_the_cutoff(capsys) -> None:
+    # P11: TACE #2 on 2012-09-20, no sorafenib: pending as of its cut-off, late by 2012-10-12.
+    code, out, _ = _run(
+        capsys,
+        "check",
+        "--format",
+        "json",
+        "--as-of",
+        "2012-10-12",
+        str(EXAMPLES / "p11-pending-sorafenib-start.json"),
+    )
+    patient = json.loads(out)["patients"][0]
+    trt001 = next(f for f in patient["findings"] if f["rule"] == "TRT001")
+    assert patient["as_of"] == "2012-10-12" and trt001["status"] == "not_met" and code == 1
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["check", "x", "--as-of", "2012-02-30"],
+        ["check", "x", "--as-of", "2012-02"],
+        ["bogus"],
+    ],
+)
+def test_usage_errors_exit_2(capsys, argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    assert caught.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_missing_path_is_bad_input(capsys) -> None:
+    code, out, _ = _run(capsys, "check", "--format", "json", "no/such/file.json")
+    assert code == 2
+    assert json.loads(out)["errors"][0]["message"] == "no such file or folder"
+
+
+def test_schema_command_prints_the_record_schema(capsys) -> None:
+    code, out, _ = _run(capsys, "schema")
+    assert code == 0
+    assert json.loads(out)["$id"].endswith("/patient-record/1")
