@@ -25,7 +25,7 @@ __all__ = ["DAYS_PER_MONTH_NOTE", "DateRange", "PartialDate", "add_months", "day
 
 DAYS_PER_MONTH_NOTE = "calendar months via dateutil relativedelta, clamped to month end"
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def day_number(d: date) -> int:
@@ -71,7 +71,7 @@ class PartialDate:
         """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise ValueError otherwise."""
         if not isinstance(text, str):
             raise ValueError(f"expected a date string, got {type(text).__name__}")
-        match = _PATTERN.match(text)
+        match = _PATTERN.fullmatch(text)
         if match is None:
             raise ValueError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
         year, month, day = (int(g) if g else None for g in match.groups())

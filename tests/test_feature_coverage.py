@@ -45,8 +45,15 @@ def _expanded_steps(text: str) -> list[str]:
         if not line or line.startswith("#"):
             continue
         keyword = line.split(":", 1)[0].strip()
-        if keyword in ("Scenario", "Scenario Outline", "Scenario Template", "Example",
-                       "Background", "Rule", "Feature"):
+        if keyword in (
+            "Scenario",
+            "Scenario Outline",
+            "Scenario Template",
+            "Example",
+            "Background",
+            "Rule",
+            "Feature",
+        ):
             flush()
             steps, header, in_examples = [], None, False
             continue
@@ -62,7 +69,11 @@ def _expanded_steps(text: str) -> list[str]:
             else:
                 row = dict(zip(header, _cells(line), strict=False))
                 for step in steps:
-                    out.append(re.sub(r"<([^>]+)>", lambda m: row.get(m.group(1), m.group(0)), step))
+                    out.append(
+                        re.sub(
+                            r"<([^>]+)>", lambda m, row=row: row.get(m.group(1), m.group(0)), step
+                        )
+                    )
     flush()
     return out
 

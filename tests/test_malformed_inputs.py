@@ -148,8 +148,8 @@ def read_folder_file(path: Path) -> tuple[list[Outcome], dict[str, str]]:
     return errors, loaded
 
 
-def assert_errors_match(name: str, actual: Iterable[Outcome], expected: list[dict]) -> None:
-    """Each expected error matches one actual error, and no actual error is left over."""
+def mismatches(name: str, actual: Iterable[Outcome], expected: list[dict]) -> str | None:
+    """Pair each expected error with one actual error; describe what is left on either side."""
     remaining = list(actual)
     missing = []
     for want in expected:
@@ -164,9 +164,21 @@ def assert_errors_match(name: str, actual: Iterable[Outcome], expected: list[dic
                 break
         else:
             missing.append(want)
-    assert not missing and not remaining, (
+    if not missing and not remaining:
+        return None
+    return (
         f"{name}:\n  expected but not reported: {missing}\n  reported but not expected: {remaining}"
     )
+
+
+def assert_errors_match(name: str, actual: Iterable[Outcome], expected: list[dict]) -> None:
+    """Each expected error matches one actual error, and no actual error is left over."""
+    problem = mismatches(name, actual, expected)
+    assert problem is None, problem
+
+
+def _by_file(outcomes: list[Outcome], name: str) -> list[Outcome]:
+    return [o for o in outcomes if o[0] == name or o[0].startswith(name + ":")]
 
 
 def _well_formed(outcomes: Iterable[Outcome]) -> None:
@@ -237,12 +249,12 @@ def test_a_whole_folder_reads_every_file_and_loses_no_good_record() -> None:
         errors += [(_relative(e.source, CORPUS), e.location, e.text()) for e in record_errors]
         if model is not None:
             loaded[source] = model.patient_id
-    for name, entry in EXPECTED.items():
-        assert_errors_match(
-            name,
-            [e for e in errors if e[0].split(":")[0] == name],
-            entry["errors"],
-        )
+    problems = [
+        mismatches(name, _by_file(errors, name), entry["errors"])
+        for name, entry in EXPECTED.items()
+    ]
+    issues = [p for p in problems if p]
+    assert not issues, "\n".join(issues)
     assert loaded == {
         k: v for entry in EXPECTED.values() for k, v in entry.get("records", {}).items()
     }
@@ -281,19 +293,22 @@ def test_cli_reports_every_malformed_file_and_still_checks_the_good_records(
     ]
     _well_formed(reported)
     expectations = _all_expectations()
-    for name, entry in expectations.items():
-        assert_errors_match(
-            name, [r for r in reported if r[0].split(":")[0] == name], entry["errors"]
-        )
-    assert {r[0].split(":")[0] for r in reported} == {
-        name for name, entry in expectations.items() if entry["errors"]
-    }
+    problems = [
+        mismatches(name, _by_file(reported, name), entry["errors"])
+        for name, entry in expectations.items()
+    ]
+    # Every error belongs to a file that should have one.
+    with_errors = {name for name, entry in expectations.items() if entry["errors"]}
+    strays = [r for r in reported if r[0].split(":")[0] not in with_errors]
 
     # The good records beside the bad ones are checked, and only they.
     good = {pid for entry in expectations.values() for pid in entry.get("records", {}).values()}
     patients = {p["patient_id"]: p for p in report["patients"]}
-    assert set(patients) == good
-    assert "GOOD-001" in patients
+    issues = [p for p in problems if p] + [f"error for an unexpected source: {r}" for r in strays]
+    if set(patients) != good:
+        issues.append(f"patients {sorted(patients)}, expected {sorted(good)}")
+    assert not issues, "\n".join(issues)
+
     # GOOD-001 conforms (hand-checked against PROTOCOL.md): TACE #1 2011-07-04, progression
     # 2011-11-20 (before 2012-01-04), TACE #2 2011-12-12, sorafenib 400 mg BID from day 14.
     assert patients["GOOD-001"]["cohort"] == "sorafenib_after_tace"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -353,3 +354,19 @@ def test_a_record_that_is_not_an_object_is_described_in_json_words(value: Any) -
     assert "a patient record is a JSON object" in error.message
     # JSON's words, not Python's: a data manager does not know "str" or "NoneType".
     assert not re.search(r"\b(str|int|float|bool|dict|NoneType)\b", error.message), error.message
+
+
+def test_cli_hide_values_keeps_patient_values_out_of_the_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from protocol.cli import main
+
+    path = tmp_path / "secret.json"
+    path.write_text(json.dumps(_secret_record()), encoding="utf-8")
+    code = main(["check", "--format", "json", "--hide-values", str(path)])
+    out = capsys.readouterr().out
+    assert code == 2
+    report = json.loads(out)
+    assert {e["location"] for e in report["errors"]} == set(SECRET_VALUES)
+    leaked = [v for v in SECRET_VALUES.values() if v and v.strip(", ") in out]
+    assert leaked == []

@@ -14,13 +14,25 @@ from protocol.records.validation import record_schema, schema_errors
 __all__ = ["PatientRecord", "Submission", "load_record", "read_sources", "record_schema"]
 
 
+_JSON_WORDS = {
+    str: "text string",
+    int: "number",
+    float: "number",
+    bool: "true/false value",
+    list: "list",
+}
+
+
 def load_record(record: Any, source: str) -> tuple[PatientRecord | None, list[RecordError]]:
     """Validate a decoded record and build its model, or say everything wrong with it."""
     if not isinstance(record, dict):
-        kind = type(record).__name__ if record is not None else "null"
+        kind = _JSON_WORDS.get(type(record), "null")
         return None, [RecordError(source, "", f"a patient record is a JSON object, not a {kind}")]
+    errors = list(schema_errors(record, source))
     patient_id = record.get("patient_id") if isinstance(record.get("patient_id"), str) else None
-    errors = [_with_patient(error, patient_id) for error in schema_errors(record, source)]
+    if any(error.location == "/patient_id" for error in errors):
+        patient_id = None  # an invalid id may be a name; never echo it
+    errors = [_with_patient(error, patient_id) for error in errors]
     if errors:
         return None, errors
     try:

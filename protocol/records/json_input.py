@@ -63,7 +63,8 @@ def decode_text(raw: bytes, line_offset: int = 0) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line, column = _position(raw[: error.start].decode("utf-8", "replace"), error.start)
+        prefix = raw[: error.start].decode("utf-8", "replace")
+        line, column = _position(prefix, len(prefix))
         raise JsonProblem(
             f"byte 0x{raw[error.start]:02x} at line {line + line_offset}, column {column} "
             "is not valid UTF-8; export the file as UTF-8",

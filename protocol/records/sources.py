@@ -84,7 +84,7 @@ def _read_lines(stream: BinaryIO, label: str, max_bytes: int) -> Iterator[Submis
             continue
         seen = True
         try:
-            value = decode_record(raw, line_offset=number - 1, max_bytes=max_bytes)
+            value = decode_record(raw.rstrip(b"\r\n"), line_offset=number - 1, max_bytes=max_bytes)
         except JsonProblem as problem:
             yield _problem(source, problem)
             continue
@@ -122,10 +122,14 @@ def _read_stdin(max_bytes: int) -> Iterator[Submission]:
 
 
 def _complete(line: bytes) -> bool:
+    """False when a line is the start of a longer JSON document (it breaks off at its end)."""
+    text = line.strip()
     try:
-        decode_record(line)
+        decode_record(text)
     except JsonProblem as problem:
-        return "Expecting" not in problem.message and "Unterminated" not in problem.message
+        if problem.line is None:
+            return True
+        return not (problem.line > 1 or problem.column > len(text.decode("utf-8", "replace")))
     return True
 
 

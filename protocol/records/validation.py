@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
+import re
+
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from protocol._resources import schema_path
@@ -40,11 +42,23 @@ def record_schema() -> dict[str, Any]:
         return json.load(handle)
 
 
+def _whole_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    """``pattern`` where ``$`` means the end of the text, not also before a final newline."""
+    if not validator.is_type(instance, "string"):
+        return
+    match = re.search(pattern, instance)
+    if match is None or (pattern.endswith("$") and match.end() != len(instance)):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+_RecordValidator = validators.extend(Draft202012Validator, {"pattern": _whole_pattern})
+
+
 @cache
 def record_validator() -> Draft202012Validator:
     schema = record_schema()
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    return _RecordValidator(schema, format_checker=FORMAT_CHECKER)
 
 
 def _pointer(parts: Any) -> str:
@@ -68,7 +82,10 @@ def _type_words(expected: Any) -> str:
     return _TYPE_WORDS.get(expected, str(expected))
 
 
-def _translate(error: ValidationError, source: str) -> RecordError:
+_DATE_WORDS = "an ISO 8601 date (YYYY-MM-DD, or partial YYYY-MM or YYYY)"
+
+
+def _translate(error: ValidationError, source: str) -> RecordError | list[RecordError]:
     path = list(error.absolute_path)
     validator = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -76,21 +93,33 @@ def _translate(error: ValidationError, source: str) -> RecordError:
     field = str(path[-1]) if path else "record"
     if validator == "additionalProperties":
         known = sorted(schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known))
-        name = unknown[0] if unknown else "?"
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return RecordError(
-            source,
-            _pointer([*path, name]),
-            f"unknown field {name!r}{hint}",
-            expected="only the fields of the record format: " + ", ".join(known),
-        )
+        errors = []
+        for name in sorted(set(error.instance) - set(known)):
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            errors.append(
+                RecordError(
+                    source,
+                    _pointer([*path, name]),
+                    f"unknown field {name!r}{hint}",
+                    expected="only the fields of the record format: " + ", ".join(known),
+                )
+            )
+        return errors
     if validator == "required":
-        missing = next((m for m in error.validator_value if m not in error.instance), "?")
-        return RecordError(
-            source, _pointer([*path, missing]), f"required field {missing!r} is missing"
+        missing = next(
+            (
+                m
+                for m in error.validator_value
+                if m not in error.instance and error.message.startswith(repr(m))
+            ),
+            "?",
         )
+        return [
+            RecordError(
+                source, _pointer([*path, missing]), f"required field {missing!r} is missing"
+            )
+        ]
     if validator == "enum":
         choices = ", ".join(json.dumps(v) for v in error.validator_value)
         return RecordError(
@@ -104,6 +133,15 @@ def _translate(error: ValidationError, source: str) -> RecordError:
     if validator == "format" or (validator == "anyOf" and _format_cause(error)):
         cause = error.cause if validator == "format" else _format_cause(error)
         detail = str(cause) if cause else f"{field} is not a valid {error.validator_value}"
+        if "is not an ISO 8601 date" in detail:
+            return RecordError(
+                source,
+                _pointer(path),
+                f"{field} is not an ISO 8601 date",
+                expected=expected or _DATE_WORDS,
+                value=error.instance,
+                show_value=True,
+            )
         return RecordError(
             source,
             _pointer(path),
@@ -121,9 +159,25 @@ def _translate(error: ValidationError, source: str) -> RecordError:
             value=error.instance,
             show_value=True,
         )
-    if validator in {"maxItems", "minLength", "maxLength"}:
+    if validator == "maxItems":
         return RecordError(
-            source, _pointer(path), f"{field}: {error.message}", value=None, show_value=False
+            source,
+            _pointer(path),
+            f"{field} has {len(error.instance)} entries; at most {error.validator_value} "
+            "are allowed",
+        )
+    if validator == "maxLength":
+        return RecordError(
+            source,
+            _pointer(path),
+            f"{field} is {len(error.instance)} characters long; at most "
+            f"{error.validator_value} are allowed",
+        )
+    if validator == "minLength":
+        return RecordError(
+            source,
+            _pointer(path),
+            f"{field} is too short: at least {error.validator_value} characters",
         )
     return RecordError(
         source,
@@ -148,5 +202,11 @@ def schema_errors(record: Any, source: str) -> Iterator[RecordError]:
         record_validator().iter_errors(record),
         key=lambda e: (_pointer(e.absolute_path), str(e.validator)),
     )
+    format_pointers = {
+        _pointer(e.absolute_path) for e in errors if e.validator in {"format", "anyOf"}
+    }
     for error in errors:
-        yield _translate(error, source)
+        if error.validator == "pattern" and _pointer(error.absolute_path) in format_pointers:
+            continue  # the format error at the same place says it better
+        translated = _translate(error, source)
+        yield from translated if isinstance(translated, list) else [translated]

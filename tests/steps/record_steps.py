@@ -195,9 +195,7 @@ def step_raw_record(docstring: str) -> dict[str, Any]:
 def step_check(
     record: dict[str, Any], outcome: dict[str, Any], checker_pack: Pack, as_of: str
 ) -> None:
-    outcome["result"] = check(
-        record, as_of=datetime.date.fromisoformat(as_of), pack=checker_pack
-    )
+    outcome["result"] = check(record, as_of=datetime.date.fromisoformat(as_of), pack=checker_pack)
 
 
 # --- Then: findings -----------------------------------------------------------
@@ -236,9 +234,7 @@ def step_rule_status(outcome: dict[str, Any], code: str, status: str) -> None:
 
 
 @then(
-    parsers.re(
-        r"(?P<what>period|adverse event) (?P<number>\d+)'s " + CODE + " is " + STATUS + "$"
-    )
+    parsers.re(r"(?P<what>period|adverse event) (?P<number>\d+)'s " + CODE + " is " + STATUS + "$")
 )
 def step_instance_status(
     outcome: dict[str, Any], what: str, number: str, code: str, status: str
@@ -339,3 +335,9 @@ def step_error_location(outcome: dict[str, Any], pointer: str) -> None:
 @then("the record is accepted")
 def step_accepted(outcome: dict[str, Any]) -> None:
     _result(outcome)
+
+
+@then(parsers.re(r"there is no " + CODE + " finding$"))
+def step_no_finding(outcome: dict[str, Any], code: str) -> None:
+    result = _result(outcome)
+    assert not [f for f in result.findings if f.rule == code], _describe(list(result.findings))
