@@ -21,9 +21,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["DAYS_PER_MONTH_NOTE", "DateRange", "PartialDate", "add_months", "day_number"]
-
-DAYS_PER_MONTH_NOTE = "calendar months via dateutil relativedelta, clamped to month end"
+__all__ = ["DateRange", "PartialDate", "add_months", "day_number"]
 
 _PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 

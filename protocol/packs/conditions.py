@@ -22,7 +22,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["All", "Any_", "Clause", "Condition", "ConditionError", "ParamRef", "parse_condition"]
+__all__ = [
+    "All",
+    "Any_",
+    "Clause",
+    "Condition",
+    "ConditionError",
+    "ParamRef",
+    "clauses",
+    "parse_condition",
+]
 
 _CLAUSE = re.compile(
     r"^\s*(?P<field>[a-z][a-z0-9_]*)\s*(?P<op>==|!=|<=|>=|<|>|not in|in)\s*(?P<value>.+?)\s*$"
@@ -143,6 +152,3 @@ def clauses(condition: Condition) -> Iterator[Clause]:
     else:
         for item in condition.items:
             yield from clauses(item)
-
-
-__all__ += ["clauses"]
