@@ -18,6 +18,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -67,6 +68,12 @@ class PartialDate:
     @classmethod
     def parse(cls, text: str) -> PartialDate:
         """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise ValueError otherwise."""
+        if cls is PartialDate and isinstance(text, str):
+            return _parse_cached(text)  # dates repeat within and across records
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> PartialDate:
         if not isinstance(text, str):
             raise ValueError(f"expected a date string, got {type(text).__name__}")
         match = _PATTERN.fullmatch(text)
@@ -122,3 +129,8 @@ class PartialDate:
 
     def __repr__(self) -> str:
         return f"PartialDate('{self}')"
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(text: str) -> PartialDate:
+    return PartialDate._parse(text)

@@ -46,7 +46,7 @@ def test_more_patients_than_durable_live_session_limit(pack: Pack) -> None:
 
 def test_an_action_that_fails_is_raised_not_swallowed(pack: Pack, monkeypatch) -> None:
     class Exploding(list):
-        def append(self, item: object) -> None:  # the action's one job is to record
+        def append(self, item: object) -> None:  # taking an action means recording it
             raise RuntimeError("boom")
 
     compiled = engine_for(pack)

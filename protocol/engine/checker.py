@@ -10,6 +10,7 @@ second batch of facts in the same session.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -54,15 +55,15 @@ def _resolve(
     facts: list[Fact],
     fired: Mapping[tuple[str, str], int],
     params: Mapping[str, Any],
-) -> list[tuple[str, str, Fact | None, dict[str, Any]]]:
+) -> list[tuple[str, str, Fact | None, Mapping[str, Any]]]:
     """(result, message, fact, values) per fact, or the rule's 'no instance' answer."""
     if not facts:
-        return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, dict(params))]
+        return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, params)]
     out = []
     for fact in facts:
         index = fired.get((rule.code, fact_id(fact)), rule.otherwise.index)
         outcome = rule.outcome(index)
-        values = {**params, **fact.display, **fact.values}
+        values = ChainMap(fact.values, fact.display, params)  # looked up, never copied
         out.append((outcome.result, render(outcome.message, values), fact, values))
     return out
 

@@ -4,66 +4,54 @@ It compiles a :class:`~protocol.packs.model.Pack` to durable_rules' JSON
 ruleset form and runs one patient's facts through it, handling the engine's
 measured pitfalls (``shared/DURABLE_RULES.md``):
 
-- actions only record ``(rule, outcome, instance)``; any exception inside one,
-  and any ``exception`` left in the session state, is raised as
-  :class:`EngineError` instead of being swallowed (1);
+- the ruleset is created in durable's C core (``durable_rules_engine``) and
+  driven directly: facts are asserted, then each pending action is taken and
+  completed in a loop here. The stock ``Host`` is not used, so there are no
+  timer threads racing the caller (14, 18, 19), no ``Closure`` per action and
+  no JSON round trip of the session state per action (20): an action only
+  tells which outcome matched which fact. Nothing runs inside the engine that
+  could raise, so no exception can be swallowed (1), and a result code the
+  engine returns is raised as :class:`EngineError`;
 - a sentinel join rule keeps every fact "handled", so a fact that no outcome
   matches is not a ``MessageNotHandledException`` (2) and falls to the rule's
   ``otherwise`` branch;
 - facts carry only validated numbers, booleans and words, dates as day counts,
   and every field a clause names is always present (3, 4, 5);
-- rulesets are compiled from JSON (no ``and``/``or`` trap, 6, 17), registered
+- rulesets are compiled from JSON (no ``and``/``or`` trap, 6, 17) and created
   once per process under ``<pack id>_v<version>`` (7);
 - one session per patient with its own sid, deleted afterwards (8, 9, 10);
 - each fact carries its subject and instance, so none is identical (11);
-- a ``Host`` subclass with no timer threads, and a process-wide lock (14, 18,
-  19); facts are asserted, never posted as events (15); no ``none()`` (16).
+- a process-wide lock around each session (14); facts are asserted, never
+  posted as events (15); no ``none()`` (16).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections.abc import Sequence
 from typing import Any
 
-from durable import engine as _durable
+import durable_rules_engine as _core
 
 from protocol.engine.facts import Fact
 from protocol.packs.model import Pack
 
 __all__ = ["EngineError", "RuleEngine", "engine_for", "fact_id"]
 
+# Result codes of durable's C core for an assert (src/rules/rules.h).
+_NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3
+
 
 class EngineError(RuntimeError):
     """durable_rules failed while checking a patient; never silently ignored."""
 
 
-class _QuietHost(_durable.Host):
-    """A Host without the stock timer threads that race the caller."""
-
-    def __init__(self) -> None:
-        self._actions: dict[str, Any] = {}
-        super().__init__()
-
-    def _run(self) -> None:  # no dispatch or timer threads
-        return None
-
-    def get_action(self, action_name: str) -> Any:
-        return self._actions[action_name]
-
-
 _LOCK = threading.RLock()
-_HOST: _QuietHost | None = None
 _ENGINES: dict[int, RuleEngine] = {}
 _SIDS = itertools.count(1)
-
-
-def _host() -> _QuietHost:
-    global _HOST
-    if _HOST is None:
-        _HOST = _QuietHost()
-    return _HOST
+_SENTINEL = "sentinel"
 
 
 class RuleEngine:
@@ -72,34 +60,19 @@ class RuleEngine:
     def __init__(self, pack: Pack, name: str) -> None:
         self.pack = pack
         self.name = name
-        self._fired: list[tuple[str, int, str]] | None = None
-        self._errors: list[str] = []
+        self.outcomes: dict[str, tuple[str, int]] = {}
         self.definition = self._compile()
-
-    def _action(self, key: str, index: int) -> Any:
-        def record(c: Any) -> None:
-            try:
-                fired = self._fired
-                if fired is None:
-                    raise EngineError("an action fired outside a check")
-                fired.append((key, index, c.m["id"]))
-            except Exception as error:  # surfaced by run(), not swallowed
-                self._errors.append(f"{key} outcome {index}: {error!r}")
-                raise
-
-        return record
+        self._handle: int | None = None
 
     def _compile(self) -> dict[str, Any]:
-        host = _host()
         rules: dict[str, Any] = {}
         counter = itertools.count()
         for rule in (*self.pack.rules, self.pack.group):
-            key = rule.code
             for outcome in rule.outcomes:
                 assert outcome.condition is not None
-                action = f"{self.name}:{key}:{outcome.index}"
-                host._actions[action] = self._action(key, outcome.index)
-                rules[f"r{next(counter)}_{key}_{outcome.index}"] = {
+                name = f"r{next(counter)}_{rule.code}_{outcome.index}"
+                self.outcomes[name] = (rule.code, outcome.index)
+                rules[name] = {
                     "all": [
                         {
                             "m": {
@@ -109,30 +82,55 @@ class RuleEngine:
                                 ]
                             }
                         }
-                    ],
-                    "run": action,
+                    ]
                 }
         # Keeps every fact "handled" without ever firing (see the module docstring).
-        sentinel = f"{self.name}:sentinel"
-        host._actions[sentinel] = self._action("sentinel", -1)
-        rules["sentinel"] = {
-            "all": [{"m": {"$ex": {"subject": 1}}}, {"never": {"subject": "__never__"}}],
-            "run": sentinel,
+        rules[_SENTINEL] = {
+            "all": [{"m": {"$ex": {"subject": 1}}}, {"never": {"subject": "__never__"}}]
         }
         return rules
 
     def register(self) -> None:
-        import copy
-
-        _host().set_rulesets({self.name: copy.deepcopy(self.definition)})
+        self._handle = _core.create_ruleset(self.name, json.dumps(self.definition))
 
     def new_log(self) -> list[tuple[str, int, str]]:
-        """The list a check's actions append ``(rule, outcome, fact id)`` to."""
+        """The list a check's firings are appended to, as ``(rule, outcome, fact id)``."""
         return []
 
     def session(self) -> _Session:
         """A fresh session for one patient; use it in a ``with`` block."""
         return _Session(self)
+
+    def run(self, sid: str, payload: list[dict[str, Any]]) -> list[tuple[str, int, str]]:
+        """Assert facts in a session and take every action they caused."""
+        handle = self._handle
+        if handle is None:
+            raise EngineError(f"ruleset {self.name} is not registered")
+        result = _core.assert_facts(handle, json.dumps(payload))
+        if result[0] == _NOT_HANDLED:
+            raise EngineError(f"durable_rules did not accept facts: {payload}")
+        if result[0] == _OBSERVED:
+            raise EngineError(f"durable_rules saw a fact twice: {payload}")
+        fired = self.new_log()
+        if result[0] == _QUEUED:
+            return fired
+        state_handle = result[1]
+        started = _core.start_action_for_state(handle, state_handle)
+        message = started[1] if started else None
+        try:
+            while message:
+                for name, frame in json.loads(message).items():
+                    code, index = self.outcomes[name]
+                    fired.append((code, index, frame["m"]["id"]))
+                message = _core.complete_and_start_action(handle, state_handle)
+        except Exception as error:
+            _core.abandon_action(handle, state_handle)
+            raise EngineError(f"could not take the action {message!r}: {error!r}") from error
+        return fired
+
+    def forget(self, sid: str) -> None:
+        if self._handle is not None:
+            _core.delete_state(self._handle, sid)
 
 
 class _Session:
@@ -155,36 +153,20 @@ class _Session:
     def __exit__(self, *exc: object) -> None:
         try:
             if self._asserted:
-                _host().delete_state(self._engine.name, self._sid)
+                self._engine.forget(self._sid)
         finally:
-            self._engine._fired = None
             _LOCK.release()
 
     def assert_facts(self, batch: Sequence[Fact]) -> list[tuple[str, int, str]]:
         """Assert facts; return ``(rule code, outcome index, fact id)`` for each firing."""
-        compiled = self._engine
         if not batch:
             return []
-        fired = compiled.new_log()
-        compiled._fired, compiled._errors = fired, []
         payload = [
             {"sid": self._sid, "id": fact_id(fact), "subject": fact.subject, **fact.values}
             for fact in batch
         ]
         self._asserted = True
-        try:
-            state = _host().assert_facts(compiled.name, payload)
-        except _durable.MessageNotHandledException as error:
-            raise EngineError(f"durable_rules did not accept facts: {error.message}") from None
-        except _durable.MessageObservedException as error:
-            raise EngineError(f"durable_rules saw a fact twice: {error.message}") from None
-        finally:
-            compiled._fired = None
-        if isinstance(state, dict) and "exception" in state:
-            raise EngineError(f"a rule action failed: {state['exception']}")
-        if compiled._errors:
-            raise EngineError("; ".join(compiled._errors))
-        return fired
+        return self._engine.run(self._sid, payload)
 
 
 def fact_id(fact: Fact) -> str:

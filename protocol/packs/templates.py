@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["TemplateError", "placeholders", "render"]
@@ -52,9 +53,15 @@ def _text(value: Any) -> str:
 def render(template: str, values: Mapping[str, Any]) -> str:
     """Fill a template checked by :func:`placeholders` (missing names show as ``?``)."""
     out: list[str] = []
-    for literal, field, spec, _conversion in _FORMATTER.parse(template):
+    for literal, field, spec in _parsed(template):
         out.append(literal)
         if field is not None:
             value = values.get(field, "?")
             out.append(format(value, spec) if spec else _text(value))
     return "".join(out)
+
+
+@lru_cache(maxsize=1024)
+def _parsed(template: str) -> tuple[tuple[str, str | None, str | None], ...]:
+    """A template split once into (literal, field, format spec) parts."""
+    return tuple((literal, field, spec) for literal, field, spec, _ in _FORMATTER.parse(template))

@@ -124,7 +124,9 @@ def decode_record(
         raise JsonProblem(
             f"JSON nested too deeply (more than {max_depth} levels); a record is a few levels deep"
         ) from None
-    deep = _depth_pointer(value, max_depth)
+    # A value nests no deeper than its count of brackets, so most records skip the walk.
+    nesting = text.count("{") + text.count("[")
+    deep = _depth_pointer(value, max_depth) if nesting > max_depth else None
     if deep is not None:
         raise JsonProblem(
             f"JSON nested too deeply (more than {max_depth} levels); a record is a few levels deep",

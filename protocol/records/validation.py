@@ -8,6 +8,7 @@ the schema (its ``x-expected`` annotation), in words a data manager can act on.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import json
 import re
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
+import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
@@ -22,7 +24,13 @@ from protocol._resources import schema_path
 from protocol.dates import PartialDate
 from protocol.findings import RecordError
 
-__all__ = ["FORMAT_CHECKER", "record_schema", "record_validator", "schema_errors"]
+__all__ = [
+    "FORMAT_CHECKER",
+    "fast_record_check",
+    "record_schema",
+    "record_validator",
+    "schema_errors",
+]
 
 FORMAT_CHECKER = FormatChecker(formats=())
 
@@ -58,6 +66,37 @@ def record_validator() -> Draft202012Validator:
     schema = record_schema()
     Draft202012Validator.check_schema(schema)
     return _RecordValidator(schema, format_checker=FORMAT_CHECKER)
+
+
+def _is_partial_date_text(value: object) -> bool:
+    try:
+        return _is_partial_date(value)
+    except ValueError:
+        return False
+
+
+@cache
+def fast_record_check() -> Any:
+    """A compiled yes/no check of the same schema file, for records that pass.
+
+    fastjsonschema reads the same schema and the same ``partial-date`` format;
+    it anchors ``$`` at the very end of the text, as ``_whole_pattern`` does.
+    It only answers "valid or not": every message still comes from jsonschema,
+    and ``tests/test_fast_validation.py`` shows the two agree.
+    """
+    return fastjsonschema.compile(
+        copy.deepcopy(record_schema()),  # the compiler annotates the schema it is given
+        formats={"partial-date": _is_partial_date_text},
+        use_default=False,
+    )
+
+
+def _passes_fast_check(record: Any) -> bool:
+    try:
+        fast_record_check()(record)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
 
 
 def _pointer(parts: Any) -> str:
@@ -197,6 +236,8 @@ def _format_cause(error: ValidationError) -> BaseException | None:
 
 def schema_errors(record: Any, source: str) -> Iterator[RecordError]:
     """Every schema violation of ``record``, ordered by location."""
+    if _passes_fast_check(record):
+        return
     errors = sorted(
         record_validator().iter_errors(record),
         key=lambda e: (_pointer(e.absolute_path), str(e.validator)),
