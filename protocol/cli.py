@@ -13,12 +13,14 @@ import sys
 import textwrap
 from datetime import date
 
-from protocol.api import check_paths
+from protocol.cohort import run_cohort
 from protocol.dates import PartialDate
 from protocol.engine import EngineError
 from protocol.packs import PackError, load_pack
+from protocol.progress import Progress
 from protocol.records import record_schema
-from protocol.render import render_text, report_dict
+from protocol.records.sources import input_size
+from protocol.render import FORMATS, RenderOptions, renderer_for
 
 __all__ = ["main"]
 
@@ -39,6 +41,21 @@ def _as_of(text: str) -> date:
     return value.earliest
 
 
+def _workers(text: str) -> int:
+    value = _count(text)
+    return value or os.cpu_count() or 1
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tacecheck",
@@ -49,7 +66,29 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check records: files, folders, .jsonl, or - for stdin")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--as-of", type=_as_of, help="check as of this date (YYYY-MM-DD)")
-    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument(
+        "--format",
+        choices=list(FORMATS),
+        default="text",
+        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items()),
+    )
+    check.add_argument("-o", "--output", metavar="FILE", help="write the report here, not stdout")
+    check.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="check in N processes (same output, same order); 0 = one per CPU",
+    )
+    check.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    check.add_argument("--study-id", help="STUDYID in the deviation log (default: the pack id)")
+    check.add_argument(
+        "--html-timelines",
+        type=_count,
+        default=1000,
+        metavar="N",
+        help="html: draw timelines for the first N patients (default 1000)",
+    )
     check.add_argument(
         "--hide-values", action="store_true", help="leave patient values out of error messages"
     )
@@ -141,15 +180,31 @@ def _wrap(text: str) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = check_paths(args.paths, args.as_of, args.pack)
-    if args.format == "json":
-        json.dump(report_dict(report, args.hide_values), sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+    pack = load_pack(args.pack)
+    options = RenderOptions(
+        as_of=args.as_of.isoformat() if args.as_of else None,
+        hide_values=args.hide_values,
+        colour=_colour(args.color) and args.format == "text" and not args.output,
+        verbose=not args.brief,
+        study_id=args.study_id,
+        timelines=args.html_timelines,
+    )
+    renderer = renderer_for(args.format, pack, options)
+    progress = Progress.for_terminal(input_size(args.paths), args.quiet)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8", newline="") as out:
+                result = run_cohort(
+                    args.paths, pack, renderer, out, args.as_of, args.workers, progress
+                )
+        except OSError as error:
+            print(f"tacecheck: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+            return 2
     else:
-        sys.stdout.write(
-            render_text(report, _colour(args.color), args.hide_values, verbose=not args.brief)
+        result = run_cohort(
+            args.paths, pack, renderer, sys.stdout, args.as_of, args.workers, progress
         )
-    return report.exit_code
+    return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,6 +147,12 @@ def _check_meaning(source: _Source, path: list[Any], rule: Rule, params: Mapping
             raise source.fail(
                 [*path, "evidence"], f"{rule.code}: evidence names unknown value {name!r}"
             )
+    for end, name in rule.log_dates.items():
+        if name not in rule.evidence:
+            raise source.fail(
+                [*path, "log_dates", end],
+                f"{rule.code}: log date {name!r} is not one of the rule's evidence",
+            )
 
 
 def _check_template(
@@ -181,6 +187,7 @@ def _rule(source: _Source, path: list[Any], spec: dict[str, Any], family: str, f
         protocol_ref=spec["protocol_ref"],
         location=spec.get("location", ""),
         evidence=tuple(spec.get("evidence", ())),
+        log_dates=dict(spec.get("log_dates", {})),
         outcomes=outcomes,
         otherwise=otherwise,
         none_message=spec.get("none_message", ""),

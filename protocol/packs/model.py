@@ -51,6 +51,7 @@ class Rule:
     family: str
     file: Path
     line: int | None = None
+    log_dates: dict[str, str] = field(default_factory=dict)
 
     def outcome(self, index: int) -> Outcome:
         return self.otherwise if index == self.otherwise.index else self.outcomes[index]

@@ -13,12 +13,20 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from protocol.findings import RecordError
 from protocol.records.json_input import MAX_RECORD_BYTES, JsonProblem, decode_record
 
-__all__ = ["JSONL_SUFFIXES", "JSON_SUFFIXES", "Submission", "read_sources"]
+__all__ = [
+    "JSONL_SUFFIXES",
+    "JSON_SUFFIXES",
+    "RawRecord",
+    "Submission",
+    "input_size",
+    "read_raw",
+    "read_sources",
+]
 
 JSON_SUFFIXES = frozenset({".json"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -33,84 +41,111 @@ class Submission:
     error: RecordError | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record's bytes as read, not yet decoded (decoding may run in a worker).
+
+    ``kind`` says how to decode: ``file`` (a whole ``.json`` file: one object),
+    ``line`` (a JSON Lines line, ``line_offset`` lines into its file) or
+    ``document`` (a whole pretty-printed record from standard input).
+    ``size`` is the number of input bytes it stands for, for progress.
+    """
+
+    source: str
+    raw: bytes | None = None
+    kind: str = "line"
+    line_offset: int = 0
+    max_bytes: int = MAX_RECORD_BYTES
+    error: RecordError | None = None
+    size: int = 0
+
+    def decode(self) -> Submission:
+        """The decoded record, or the reason it is not one."""
+        if self.error is not None or self.raw is None:
+            return Submission(self.source, error=self.error)
+        try:
+            value = decode_record(
+                self.raw.rstrip(b"\r\n") if self.kind == "line" else self.raw,
+                line_offset=self.line_offset,
+                max_bytes=self.max_bytes,
+            )
+        except JsonProblem as problem:
+            return _problem(self.source, problem)
+        if self.kind == "file" and isinstance(value, list):
+            return Submission(
+                self.source,
+                error=RecordError(
+                    self.source,
+                    "",
+                    "a .json file holds one patient record (a JSON object), "
+                    "not a list; put many records in a .jsonl file, one per line",
+                ),
+            )
+        return Submission(self.source, record=value)
+
+
 def _problem(source: str, problem: JsonProblem) -> Submission:
     return Submission(source, error=RecordError(source, problem.pointer, problem.message))
 
 
-def _read_json_file(path: Path, label: str, max_bytes: int) -> Iterator[Submission]:
+def _failed(source: str, message: str, size: int = 0) -> RawRecord:
+    return RawRecord(source, error=RecordError(source, "", message), size=size)
+
+
+def _read_json_file(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise JsonProblem(
-                f"file is {size:,} bytes, over the record limit of {max_bytes:,} bytes; "
-                "a .json file holds one patient record (use .jsonl for many)"
-            )
-        raw = path.read_bytes()
-        value = decode_record(raw, max_bytes=max_bytes)
-    except JsonProblem as problem:
-        yield _problem(label, problem)
-        return
-    except OSError as error:
-        yield Submission(label, error=RecordError(label, "", f"cannot read file: {error.strerror}"))
-        return
-    if isinstance(value, list):
-        yield Submission(
-            label,
-            error=RecordError(
+            yield _failed(
                 label,
-                "",
-                "a .json file holds one patient record (a JSON object), "
-                "not a list; put many records in a .jsonl file, one per line",
-            ),
-        )
+                f"file is {size:,} bytes, over the record limit of {max_bytes:,} bytes; "
+                "a .json file holds one patient record (use .jsonl for many)",
+                size,
+            )
+            return
+        raw = path.read_bytes()
+    except OSError as error:
+        yield _failed(label, f"cannot read file: {error.strerror}")
         return
-    yield Submission(label, record=value)
+    yield RawRecord(label, raw, "file", max_bytes=max_bytes, size=len(raw))
 
 
-def _read_lines(stream: BinaryIO, label: str, max_bytes: int) -> Iterator[Submission]:
+def _read_lines(stream: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRecord]:
     seen = False
     for number, raw in enumerate(stream, start=1):
         source = f"{label}:{number}"
         if len(raw) > max_bytes:
-            yield _problem(
+            yield _failed(
                 source,
-                JsonProblem(
-                    f"line is {len(raw):,} bytes, over the record limit of {max_bytes:,} bytes"
-                ),
+                f"line is {len(raw):,} bytes, over the record limit of {max_bytes:,} bytes",
+                len(raw),
             )
             seen = True
             continue
         if not raw.strip():
             continue
         seen = True
-        try:
-            value = decode_record(raw.rstrip(b"\r\n"), line_offset=number - 1, max_bytes=max_bytes)
-        except JsonProblem as problem:
-            yield _problem(source, problem)
-            continue
-        yield Submission(source, record=value)
+        yield RawRecord(source, raw, "line", number - 1, max_bytes, size=len(raw))
     if not seen:
-        yield _problem(label, JsonProblem("no records here: the input is empty"))
+        yield _failed(label, "no records here: the input is empty")
 
 
-def _read_jsonl_file(path: Path, label: str, max_bytes: int) -> Iterator[Submission]:
+def _read_jsonl_file(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     try:
         with path.open("rb") as stream:
             yield from _read_lines(stream, label, max_bytes)
     except OSError as error:
-        yield Submission(label, error=RecordError(label, "", f"cannot read file: {error.strerror}"))
+        yield _failed(label, f"cannot read file: {error.strerror}")
 
 
-def _read_stdin(max_bytes: int) -> Iterator[Submission]:
+def _read_stdin(max_bytes: int) -> Iterator[RawRecord]:
     stream = sys.stdin.buffer
     first = stream.readline()
     rest = stream.read() if first.lstrip().startswith(b"{") and not _complete(first) else None
     if rest is not None:
         # A pretty-printed single record spread over several lines.
-        try:
-            yield Submission("<stdin>", record=decode_record(first + rest, max_bytes=max_bytes))
-        except JsonProblem as problem:
-            yield _problem("<stdin>", problem)
+        whole = first + rest
+        yield RawRecord("<stdin>", whole, "document", max_bytes=max_bytes, size=len(whole))
         return
 
     def lines() -> Iterator[bytes]:
@@ -118,7 +153,7 @@ def _read_stdin(max_bytes: int) -> Iterator[Submission]:
             yield first
         yield from stream
 
-    yield from _read_lines(lines(), "<stdin>", max_bytes)  # type: ignore[arg-type]
+    yield from _read_lines(lines(), "<stdin>", max_bytes)
 
 
 def _complete(line: bytes) -> bool:
@@ -138,10 +173,23 @@ def _files_below(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
 
 
-def read_sources(
-    paths: Iterable[str | Path], max_bytes: int = MAX_RECORD_BYTES
-) -> Iterator[Submission]:
-    """Every record (or error) from the given paths, in order; ``-`` is standard input."""
+def input_size(paths: Iterable[str | Path]) -> int | None:
+    """Total bytes of the given inputs, or None when one is standard input."""
+    total = 0
+    for item in paths:
+        if str(item) == "-":
+            return None
+        path = Path(item)
+        try:
+            files = _files_below(path) if path.is_dir() else [path] if path.is_file() else []
+            total += sum(file.stat().st_size for file in files)
+        except OSError:
+            continue
+    return total
+
+
+def read_raw(paths: Iterable[str | Path], max_bytes: int = MAX_RECORD_BYTES) -> Iterator[RawRecord]:
+    """Every record's bytes (or the error in its place) from the given paths, in order."""
     for item in paths:
         if str(item) == "-":
             yield from _read_stdin(max_bytes)
@@ -151,19 +199,24 @@ def read_sources(
         if path.is_dir():
             files = _files_below(path)
             if not files:
-                yield Submission(
-                    label,
-                    error=RecordError(label, "", "folder holds no .json, .jsonl or .ndjson files"),
-                )
+                yield _failed(label, "folder holds no .json, .jsonl or .ndjson files")
             for file in files:
                 yield from _read_file(file, str(file), max_bytes)
         elif path.is_file():
             yield from _read_file(path, label, max_bytes)
         else:
-            yield Submission(label, error=RecordError(label, "", "no such file or folder"))
+            yield _failed(label, "no such file or folder")
 
 
-def _read_file(path: Path, label: str, max_bytes: int) -> Iterator[Submission]:
+def read_sources(
+    paths: Iterable[str | Path], max_bytes: int = MAX_RECORD_BYTES
+) -> Iterator[Submission]:
+    """Every record (or error) from the given paths, in order; ``-`` is standard input."""
+    for raw in read_raw(paths, max_bytes):
+        yield raw.decode()
+
+
+def _read_file(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     if path.suffix.lower() in JSONL_SUFFIXES:
         yield from _read_jsonl_file(path, label, max_bytes)
     else:

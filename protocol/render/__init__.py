@@ -1,6 +1,6 @@
-"""Renderers: one report model, several formats."""
+"""Renderers: one report model, several formats (see :mod:`protocol.render.formats`)."""
 
-from protocol.render.json_report import report_dict, summary
-from protocol.render.text import render_text
+from protocol.render.base import Renderer, RenderOptions
+from protocol.render.formats import FORMATS, renderer_for
 
-__all__ = ["render_text", "report_dict", "summary"]
+__all__ = ["FORMATS", "RenderOptions", "Renderer", "renderer_for"]

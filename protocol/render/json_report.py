@@ -1,39 +1,69 @@
-"""The JSON form of a report (``schemas/report.schema.json``)."""
+"""The JSON report (``schemas/report.schema.json``) and its streaming cousin, JSON Lines.
+
+``json`` is one document: ``protocol``, ``as_of``, ``patients`` (one per line,
+so a million-patient report streams), ``errors`` and ``summary``. ``jsonl``
+writes one patient object a line as each is checked, a
+``{"source": ..., "errors": [...]}`` line for each record that could not be
+checked, and a last ``{"protocol": ..., "summary": ...}`` line.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from protocol.findings import Report
+from protocol.findings import PatientResult, RecordError
+from protocol.render.base import Renderer
 
-__all__ = ["report_dict", "summary"]
-
-
-def summary(report: Report) -> dict[str, Any]:
-    """Counts a data manager scans first: patients, eligibility, groups, rule statuses."""
-    per_rule: dict[str, Counter[str]] = {}
-    for patient in report.patients:
-        for finding in patient.findings:
-            per_rule.setdefault(finding.rule, Counter())[str(finding.status)] += 1
-    return {
-        "patients": len(report.patients),
-        "records_with_errors": len({e.source for e in report.errors}),
-        "errors": len(report.errors),
-        "eligibility": dict(Counter(str(p.eligibility) for p in report.patients)),
-        "groups": dict(Counter(p.group for p in report.patients)),
-        "rules": {code: dict(counts) for code, counts in sorted(per_rule.items())},
-        "not_met": sum(
-            1 for p in report.patients for f in p.findings if str(f.status) == "not_met"
-        ),
-    }
+__all__ = ["JsonLinesRenderer", "JsonRenderer"]
 
 
-def report_dict(report: Report, hide_values: bool = False) -> dict[str, Any]:
-    return {
-        "protocol": {"id": report.protocol_id, "version": report.protocol_version},
-        "as_of": report.as_of,
-        "patients": [p.to_dict() for p in report.patients],
-        "errors": [e.to_dict(hide_values) for e in report.errors],
-        "summary": summary(report),
-    }
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class JsonRenderer(Renderer):
+    name = "json"
+    media_type = "application/json"
+    separator = ",\n"
+
+    def _protocol(self) -> dict[str, str]:
+        return {"id": self.pack.id, "version": self.pack.version}
+
+    def begin(self) -> str:
+        return (
+            f'{{"protocol": {_dumps(self._protocol())},\n'
+            f'"as_of": {_dumps(self.options.as_of)},\n"patients": [\n'
+        )
+
+    def patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+    ) -> str:
+        return _dumps(result.to_dict())
+
+    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+        listed = ",\n".join(_dumps(e.to_dict(self.options.hide_values)) for e in errors)
+        return f'\n],\n"errors": [\n{listed}\n],\n"summary": {_dumps(summary)}}}\n'
+
+
+class JsonLinesRenderer(JsonRenderer):
+    name = "jsonl"
+    media_type = "application/x-ndjson"
+    separator = ""
+
+    def begin(self) -> str:
+        return ""
+
+    def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
+        listed = [e.to_dict(self.options.hide_values) for e in errors]
+        return _dumps({"source": source, "errors": listed}) + "\n"
+
+    def patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+    ) -> str:
+        return _dumps(result.to_dict()) + "\n"
+
+    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+        line = {"protocol": self._protocol(), "as_of": self.options.as_of, "summary": summary}
+        return _dumps(line) + "\n"

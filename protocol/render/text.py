@@ -1,11 +1,18 @@
-"""The text report: grouped by patient, readable in a terminal, coloured on a TTY."""
+"""The text report: grouped by patient, readable in a terminal, coloured on a TTY.
+
+Patients come as they are checked; the input errors and the cohort summary
+(attrition, groups, TTP and OS medians, safety flags, counts per rule) close it.
+"""
 
 from __future__ import annotations
 
-from protocol.findings import Report, Status
-from protocol.render.json_report import summary
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-__all__ = ["render_text"]
+from protocol.findings import PatientResult, RecordError, Status
+from protocol.render.base import Renderer
+
+__all__ = ["TextRenderer"]
 
 _COLOURS = {
     Status.MET: "32",
@@ -23,47 +30,108 @@ _LABELS = {
 }
 
 
-def _paint(text: str, code: str, colour: bool) -> str:
-    return f"\033[{code}m{text}\033[0m" if colour else text
+class TextRenderer(Renderer):
+    name = "text"
+    separator = "\n"
 
+    def _paint(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.options.colour else text
 
-def render_text(
-    report: Report, colour: bool = False, hide_values: bool = False, verbose: bool = True
-) -> str:
-    """The whole report as text; ``verbose=False`` leaves out met and n/a findings."""
-    lines = [f"tacecheck - protocol {report.protocol_id} v{report.protocol_version}"]
-    for patient in report.patients:
-        lines.append("")
-        head = f"{patient.patient_id}  ({patient.cohort}, as of {patient.as_of}, {patient.source})"
-        lines.append(_paint(head, "1", colour))
-        lines.append(f"  eligibility: {patient.eligibility}    group: {patient.group}")
-        lines.append(f"  group reason: {patient.group_reason}")
-        for name, endpoint in patient.endpoints.items():
+    def begin(self) -> str:
+        return f"tacecheck - protocol {self.pack.id} v{self.pack.version}\n\n"
+
+    def patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+    ) -> str:
+        head = f"{result.patient_id}  ({result.cohort}, as of {result.as_of}, {result.source})"
+        lines = [self._paint(head, "1")]
+        lines.append(f"  eligibility: {result.eligibility}    group: {result.group}")
+        lines.append(f"  group reason: {result.group_reason}")
+        for name, endpoint in result.endpoints.items():
             if endpoint is not None:
                 kind = "event" if endpoint.event else "censored"
                 lines.append(
                     f"  {name.upper()}: {endpoint.months} months ({endpoint.days} days, "
                     f"{kind}: {endpoint.end_reason} on {endpoint.end})"
                 )
-            elif name in patient.endpoint_notes and patient.group != "unassigned":
-                lines.append(f"  {name.upper()}: {patient.endpoint_notes[name]}")
-        for finding in patient.findings:
-            if not verbose and finding.status in {Status.MET, Status.NOT_APPLICABLE}:
+            elif name in result.endpoint_notes and result.group != "unassigned":
+                lines.append(f"  {name.upper()}: {result.endpoint_notes[name]}")
+        quiet = {Status.MET, Status.NOT_APPLICABLE}
+        for finding in result.findings:
+            if not self.options.verbose and finding.status in quiet:
                 continue
-            label = _paint(f"{_LABELS[finding.status]:<13}", _COLOURS[finding.status], colour)
+            label = self._paint(f"{_LABELS[finding.status]:<13}", _COLOURS[finding.status])
             importance = f" [{finding.importance}]" if finding.importance else ""
             where = f"  at {finding.location}" if finding.location else ""
             lines.append(f"  {finding.rule} {label} {finding.message}{importance}{where}")
-    if report.errors:
+        return "\n".join(lines) + "\n"
+
+    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+        lines: list[str] = []
+        if errors:
+            lines.append("")
+            lines.append(self._paint("Input errors (these records were not checked):", "31;1"))
+            for error in errors:
+                where = error.location or "(whole record)"
+                lines.append(f"  {error.source} {where}: {error.text(self.options.hide_values)}")
         lines.append("")
-        lines.append(_paint("Input errors (these records were not checked):", "31;1", colour))
-        for error in report.errors:
-            where = error.location or "(whole record)"
-            lines.append(f"  {error.source} {where}: {error.text(hide_values)}")
-    counts = summary(report)
-    lines.append("")
-    lines.append(
-        f"{counts['patients']} patients checked, {counts['not_met']} findings not met, "
-        f"{counts['errors']} input errors in {counts['records_with_errors']} sources."
-    )
-    return "\n".join(lines) + "\n"
+        lines.extend(self._summary(summary))
+        return "\n".join(lines) + "\n"
+
+    def _summary(self, summary: Mapping[str, Any]) -> list[str]:
+        lines = [self._paint("Cohort summary", "1")]
+        lines.append(
+            f"  {summary['patients']} patients checked, {summary['not_met']} findings not met "
+            f"in {summary['patients_with_not_met']} patients, {summary['errors']} input "
+            f"errors in {summary['records_with_errors']} sources."
+        )
+        for cohort, table in summary["attrition"].items():
+            if not table["checked"]:
+                continue
+            lines.append(f"  Attrition, {cohort}: {table['checked']} checked")
+            for step in table["steps"]:
+                others = ", ".join(
+                    f"{step[key]} {key.replace('_', ' ')}"
+                    for key in ("pending", "not_evaluable")
+                    if step[key]
+                )
+                lines.append(
+                    f"    {step['rule']} {step['name']:<40} {step['entered']:>7} in"
+                    f" {step['passed']:>7} pass {step['excluded']:>7} excluded"
+                    + (f" ({others})" if others else "")
+                )
+            lines.append(f"    eligible: {table['eligible']}")
+        groups = ", ".join(f"{name} {count}" for name, count in summary["groups"].items())
+        lines.append(f"  Groups: {groups}")
+        for endpoint, per_group in summary["endpoints"].items():
+            parts = []
+            for group, estimate in per_group.items():
+                if not estimate["patients"]:
+                    continue
+                median = estimate["median_months"]
+                low, high = estimate["median_ci95_months"]
+                shown = "not reached" if median is None else f"{median} mo"
+                ci = f" (95% CI {_num(low)}-{_num(high)})" if median is not None else ""
+                parts.append(
+                    f"{group} {shown}{ci}, {estimate['events']}/{estimate['patients']} events"
+                )
+            if parts:
+                lines.append(f"  Median {endpoint.upper()} (Kaplan-Meier): " + "; ".join(parts))
+        for code, flag in summary["safety_flags"].items():
+            grades = ", ".join(f"grade {g}: {n}" for g, n in flag["by_grade"].items())
+            lines.append(
+                f"  {code} {flag['name']}: {flag['events']} events in {flag['patients']} patients"
+                + (f" ({grades})" if grades else "")
+            )
+        lines.append(
+            "  Findings per rule: "
+            + "; ".join(
+                f"{code} " + ", ".join(f"{n} {status}" for status, n in counts.items())
+                for code, counts in summary["rules"].items()
+            )
+        )
+        return lines
+
+
+def _num(value: float | None) -> str:
+    return "?" if value is None else f"{value}"

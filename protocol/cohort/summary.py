@@ -1,0 +1,254 @@
+"""The cohort summary: counts accumulated patient by patient, merged across workers.
+
+A :class:`CohortSummary` holds only counters and, per analysis group, the
+day counts of TTP and OS: a million patients cost a few megabytes. Workers
+each fill one for their share of the records; :meth:`CohortSummary.merge` adds
+them up. :meth:`CohortSummary.to_dict` turns the counts into the report's
+``summary``: the attrition table (CONSORT style), counts per rule and status,
+group sizes, Kaplan-Meier medians of TTP and OS per group, and the safety flags.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from protocol.findings import Finding, PatientResult, RecordError, Status
+from protocol.packs.model import Pack
+
+__all__ = ["CohortSummary"]
+
+# When a rule speaks of several instances, the patient's status for the attrition
+# table is the worst of them, in this order.
+_WORST_FIRST = (
+    Status.NOT_MET,
+    Status.NOT_EVALUABLE,
+    Status.PENDING,
+    Status.NOT_APPLICABLE,
+    Status.MET,
+)
+_PASSES = {Status.MET, Status.NOT_APPLICABLE}
+
+
+def _worst(statuses: Iterable[Status]) -> Status:
+    present = set(statuses)
+    return next(status for status in _WORST_FIRST if status in present)
+
+
+@dataclass
+class CohortSummary:
+    """Counts over the patients checked so far (see the module docstring)."""
+
+    patients: int = 0
+    not_met: int = 0
+    patients_with_not_met: int = 0
+    errors: int = 0
+    error_sources: set[str] = field(default_factory=set)
+    cohorts: Counter[str] = field(default_factory=Counter)
+    eligibility: Counter[tuple[str, str]] = field(default_factory=Counter)
+    groups: Counter[str] = field(default_factory=Counter)
+    unassigned: Counter[str] = field(default_factory=Counter)
+    rules: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # (cohort, step number, status): how patients fared at each eligibility step
+    attrition: Counter[tuple[str, int, str]] = field(default_factory=Counter)
+    # (endpoint, group) -> day counts, and 1 for an event, 0 for censored
+    durations: dict[tuple[str, str], array] = field(default_factory=dict)
+    events: dict[tuple[str, str], bytearray] = field(default_factory=dict)
+    flagged: Counter[str] = field(default_factory=Counter)
+    flagged_grades: Counter[tuple[str, str]] = field(default_factory=Counter)
+    flagged_terms: Counter[tuple[str, str]] = field(default_factory=Counter)
+    flagged_patients: Counter[str] = field(default_factory=Counter)
+
+    # --- accumulating ------------------------------------------------------------------
+
+    def add(self, result: PatientResult, steps: dict[str, tuple[str, ...]]) -> None:
+        """Count one patient; ``steps`` lists each cohort's eligibility rules in order."""
+        self.patients += 1
+        self.cohorts[result.cohort] += 1
+        self.eligibility[(result.cohort, str(result.eligibility))] += 1
+        self.groups[result.group] += 1
+        if result.group == "unassigned":
+            self.unassigned[f"eligibility {result.eligibility}"] += 1
+        by_rule: dict[str, list[Status]] = {}
+        not_met = 0
+        flagged_rules: set[str] = set()
+        for finding in result.findings:
+            self.rules[(finding.rule, str(finding.status))] += 1
+            by_rule.setdefault(finding.rule, []).append(finding.status)
+            if finding.status is Status.NOT_MET:
+                not_met += 1
+                if finding.kind == "safety":
+                    self._flag(finding)
+                    flagged_rules.add(finding.rule)
+        for rule in flagged_rules:
+            self.flagged_patients[rule] += 1
+        self.not_met += not_met
+        self.patients_with_not_met += bool(not_met)
+        for number, code in enumerate(steps.get(result.cohort, ()), start=1):
+            status = _worst(by_rule.get(code) or [Status.NOT_APPLICABLE])
+            self.attrition[(result.cohort, number, str(status))] += 1
+            if status not in _PASSES:
+                break
+        for name, endpoint in result.endpoints.items():
+            if endpoint is None or result.group == "unassigned":
+                continue
+            key = (name, result.group)
+            self.durations.setdefault(key, array("l")).append(endpoint.days)
+            self.events.setdefault(key, bytearray()).append(1 if endpoint.event else 0)
+
+    def _flag(self, finding: Finding) -> None:
+        self.flagged[finding.rule] += 1
+        grade = finding.evidence.get("grade")
+        term = finding.evidence.get("term")
+        if grade is not None:
+            self.flagged_grades[(finding.rule, str(grade))] += 1
+        if term is not None:
+            self.flagged_terms[(finding.rule, str(term))] += 1
+
+    def add_errors(self, errors: Iterable[RecordError]) -> None:
+        for error in errors:
+            self.errors += 1
+            self.error_sources.add(error.source)
+
+    def merge(self, other: CohortSummary) -> None:
+        """Add another summary's counts to this one (a worker's share of the cohort)."""
+        self.patients += other.patients
+        self.not_met += other.not_met
+        self.patients_with_not_met += other.patients_with_not_met
+        self.errors += other.errors
+        self.error_sources |= other.error_sources
+        for name in (
+            "cohorts",
+            "eligibility",
+            "groups",
+            "unassigned",
+            "rules",
+            "attrition",
+            "flagged",
+            "flagged_grades",
+            "flagged_terms",
+            "flagged_patients",
+        ):
+            getattr(self, name).update(getattr(other, name))
+        for key, values in other.durations.items():
+            self.durations.setdefault(key, array("l")).extend(values)
+            self.events.setdefault(key, bytearray()).extend(other.events[key])
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing not met, 1 a finding not met, 2 an input error (PROTOCOL.md)."""
+        if self.errors:
+            return 2
+        return 1 if self.not_met else 0
+
+    # --- reporting ---------------------------------------------------------------------
+
+    def to_dict(self, pack: Pack) -> dict[str, Any]:
+        from protocol.cohort.survival import kaplan_meier
+
+        per_month = float(pack.endpoints["days_per_month"])
+        rules: dict[str, dict[str, int]] = {}
+        for (code, status), count in sorted(self.rules.items()):
+            rules.setdefault(code, {})[status] = count
+        eligibility: dict[str, int] = Counter()
+        by_cohort: dict[str, dict[str, Any]] = {}
+        for (cohort, status), count in sorted(self.eligibility.items()):
+            eligibility[status] += count
+            by_cohort.setdefault(cohort, {"patients": self.cohorts[cohort]})
+            by_cohort[cohort].setdefault("eligibility", {})[status] = count
+        groups = group_names(pack)
+        endpoints: dict[str, dict[str, Any]] = {}
+        for name in ("ttp", "os"):
+            endpoints[name] = {}
+            for group in groups:
+                days = self.durations.get((name, group), array("l"))
+                events = self.events.get((name, group), bytearray())
+                endpoints[name][group] = kaplan_meier(list(days), list(events), per_month)
+        return {
+            "patients": self.patients,
+            "records_with_errors": len(self.error_sources),
+            "errors": self.errors,
+            "patients_with_not_met": self.patients_with_not_met,
+            "not_met": self.not_met,
+            "cohorts": by_cohort,
+            "eligibility": dict(eligibility),
+            "attrition": self._attrition(pack),
+            "groups": {group: self.groups.get(group, 0) for group in (*groups, "unassigned")},
+            "unassigned": dict(sorted(self.unassigned.items())),
+            "endpoints": endpoints,
+            "safety_flags": self._safety(pack),
+            "rules": rules,
+        }
+
+    def _attrition(self, pack: Pack) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for cohort, codes in eligibility_steps(pack).items():
+            rows = []
+            remaining = self.cohorts.get(cohort, 0)
+            for number, code in enumerate(codes, start=1):
+                counts = {str(s): self.attrition.get((cohort, number, str(s)), 0) for s in Status}
+                passed = counts[Status.MET] + counts[Status.NOT_APPLICABLE]
+                rows.append(
+                    {
+                        "rule": code,
+                        "name": pack.rule(code).name,
+                        "entered": remaining,
+                        "passed": passed,
+                        "excluded": counts[Status.NOT_MET],
+                        "pending": counts[Status.PENDING],
+                        "not_evaluable": counts[Status.NOT_EVALUABLE],
+                    }
+                )
+                remaining = passed
+            out[cohort] = {
+                "checked": self.cohorts.get(cohort, 0),
+                "steps": rows,
+                "eligible": remaining,
+            }
+        return out
+
+    def _safety(self, pack: Pack) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for rule in pack.rules:
+            if rule.kind != "safety":
+                continue
+            code = rule.code
+            out[code] = {
+                "name": rule.name,
+                "events": self.flagged.get(code, 0),
+                "patients": self.flagged_patients.get(code, 0),
+                "by_grade": {
+                    grade: n for (c, grade), n in sorted(self.flagged_grades.items()) if c == code
+                },
+                "by_term": {
+                    term: n
+                    for (c, term), n in sorted(
+                        self.flagged_terms.items(), key=lambda item: (-item[1], item[0])
+                    )
+                    if c == code
+                },
+            }
+        return out
+
+
+def eligibility_steps(pack: Pack) -> dict[str, tuple[str, ...]]:
+    """Each cohort's eligibility rules, in the pack's order: the attrition steps."""
+    cohorts: dict[str, list[str]] = {}
+    for rule in pack.rules:
+        for cohort in rule.cohorts:
+            cohorts.setdefault(cohort, [])
+            if rule.kind == "eligibility":
+                cohorts[cohort].append(rule.code)
+    return {cohort: tuple(codes) for cohort, codes in cohorts.items()}
+
+
+def group_names(pack: Pack) -> tuple[str, ...]:
+    """The analysis groups the pack can assign, in its order, without ``unassigned``."""
+    names: list[str] = []
+    for outcome in (*pack.group.outcomes, pack.group.otherwise):
+        if outcome.result != "unassigned" and outcome.result not in names:
+            names.append(outcome.result)
+    return tuple(names)

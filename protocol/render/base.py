@@ -1,0 +1,70 @@
+"""What every output format implements, so one cohort run can stream any of them.
+
+A run writes ``begin()``, then each patient's ``patient()`` text in input
+order (separated by ``separator``), each bad record's ``record_errors()`` text
+where it occurred, and finally ``end(summary, errors)``. ``patient()`` and
+``record_errors()`` run in the worker processes, so a renderer holds only
+picklable options. A format that puts the summary first (``summary_first``)
+has its patient texts spooled to a temporary file and gets ``lead(summary,
+errors)`` written before them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from protocol.findings import PatientResult, RecordError
+from protocol.packs.model import Pack
+
+__all__ = ["RenderOptions", "Renderer"]
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """Choices a user makes on the command line that shape the output."""
+
+    as_of: str | None = None
+    hide_values: bool = False
+    colour: bool = False
+    verbose: bool = True
+    study_id: str | None = None
+    timelines: int = 1000  # html: patients drawn with a timeline, in input order
+
+
+class Renderer:
+    """Base class: a format that writes nothing but what it overrides."""
+
+    name = ""
+    media_type = "text/plain"
+    separator = ""
+    summary_first = False
+
+    def __init__(self, pack: Pack, options: RenderOptions | None = None) -> None:
+        self.pack = pack
+        self.options = options or RenderOptions()
+
+    @property
+    def study_id(self) -> str:
+        return self.options.study_id or self.pack.id
+
+    def begin(self) -> str:
+        return ""
+
+    def patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+    ) -> str:
+        """One patient's output; ``record`` is the submitted record, ``index`` its place."""
+        raise NotImplementedError
+
+    def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
+        """Output for a record that could not be checked, where it occurred."""
+        return ""
+
+    def lead(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+        """For ``summary_first`` formats: what comes before the patients."""
+        return ""
+
+    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+        return ""

@@ -1,0 +1,106 @@
+"""The protocol deviation log as CSV, laid out like CDISC SDTM's DV domain.
+
+One row per deviation found (a finding of kind ``deviation`` that is not
+met), numbered per subject. Columns, with their DV meaning:
+
+==========  ===================================================================
+STUDYID     the study (``--study-id``, else the protocol pack id)
+DOMAIN      always ``DV``
+SITEID      the record's ``site_id``
+USUBJID     the record's ``patient_id``
+DVSEQ       1, 2, ... within the subject
+DVREFID     the rule code (TRT001, DOS002, ...)
+DVSPID      the JSON Pointer of the value in the submitted record
+DVTERM      the deviation in words, with the numbers and dates that prove it
+DVDECOD     the rule's name
+DVCAT       the rule family (Sorafenib start, Sorafenib dosing, ...)
+DVSCAT      ``IMPORTANT`` or ``NON-IMPORTANT`` (ICH E3 importance)
+DVSTDTC     when it happened, from the evidence the pack names (``log_dates``)
+DVENDTC     when it ended, where the pack names one
+SOURCE      where the record came from (file, or file:line)
+==========  ===================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from typing import Any
+
+from protocol.findings import PatientResult, Status
+from protocol.render.base import Renderer
+
+__all__ = ["COLUMNS", "DeviationLogRenderer", "csv_text"]
+
+COLUMNS = (
+    "STUDYID",
+    "DOMAIN",
+    "SITEID",
+    "USUBJID",
+    "DVSEQ",
+    "DVREFID",
+    "DVSPID",
+    "DVTERM",
+    "DVDECOD",
+    "DVCAT",
+    "DVSCAT",
+    "DVSTDTC",
+    "DVENDTC",
+    "SOURCE",
+)
+
+
+def csv_text(rows: list[list[Any]]) -> str:
+    """Rows as CSV text (RFC 4180 quoting, CRLF line ends as spreadsheets expect)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow(["" if value is None else _cell(value) for value in row])
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> str:
+    text = str(value)
+    # A cell starting with = + - @ is run as a formula by spreadsheets: quote it as text.
+    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+
+
+class DeviationLogRenderer(Renderer):
+    name = "csv"
+    media_type = "text/csv"
+
+    def begin(self) -> str:
+        return csv_text([list(COLUMNS)])
+
+    def patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+    ) -> str:
+        families = {
+            family["id"]: family.get("title", family["id"]) for family in self.pack.families
+        }
+        rows = []
+        for finding in result.findings:
+            if finding.kind != "deviation" or finding.status is not Status.NOT_MET:
+                continue
+            rule = self.pack.rule(finding.rule)
+            dates = {end: finding.evidence.get(key) for end, key in rule.log_dates.items()}
+            rows.append(
+                [
+                    self.study_id,
+                    "DV",
+                    result.site_id,
+                    result.patient_id,
+                    len(rows) + 1,
+                    finding.rule,
+                    finding.location,
+                    finding.message,
+                    finding.name,
+                    families.get(rule.family, rule.family),
+                    (finding.importance or "").upper().replace("_", "-"),
+                    dates.get("start"),
+                    dates.get("end"),
+                    result.source,
+                ]
+            )
+        return csv_text(rows)
