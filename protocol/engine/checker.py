@@ -10,7 +10,6 @@ second batch of facts in the same session.
 
 from __future__ import annotations
 
-from collections import ChainMap
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -50,12 +49,33 @@ def eligibility_of(findings: Iterable[Finding]) -> tuple[Eligibility, list[str]]
     return Eligibility.ELIGIBLE, []
 
 
+class _Values:
+    """A fact's measurements, then the pack's parameters: what a template may name."""
+
+    __slots__ = ("own", "params")
+
+    def __init__(self, own: dict[str, Any], params: Mapping[str, Any]) -> None:
+        self.own = own
+        self.params = params
+
+    def get(self, key: str, default: Any = None) -> Any:
+        own = self.own
+        return own[key] if key in own else self.params.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.own or key in self.params
+
+    def __getitem__(self, key: str) -> Any:
+        own = self.own
+        return own[key] if key in own else self.params[key]
+
+
 def _resolve(
     rule: Rule,
     facts: list[Fact],
     fired: Mapping[tuple[str, str], int],
     params: Mapping[str, Any],
-) -> list[tuple[str, str, Fact | None, Mapping[str, Any]]]:
+) -> list[tuple[str, str, Fact | None, Any]]:
     """(result, message, fact, values) per fact, or the rule's 'no instance' answer."""
     if not facts:
         return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, params)]
@@ -63,7 +83,7 @@ def _resolve(
     for fact in facts:
         index = fired.get((rule.code, fact_id(fact)), rule.otherwise.index)
         outcome = rule.outcome(index)
-        values = ChainMap(fact.values, fact.display, params)  # looked up, never copied
+        values = _Values({**fact.display, **fact.values}, params)
         out.append((outcome.result, render(outcome.message, values), fact, values))
     return out
 

@@ -52,6 +52,7 @@ _LOCK = threading.RLock()
 _ENGINES: dict[int, RuleEngine] = {}
 _SIDS = itertools.count(1)
 _SENTINEL = "sentinel"
+_ID_KEY = '"id": "'
 
 
 class RuleEngine:
@@ -67,23 +68,29 @@ class RuleEngine:
     def _compile(self) -> dict[str, Any]:
         rules: dict[str, Any] = {}
         counter = itertools.count()
+        params = self.pack.params
         for rule in (*self.pack.rules, self.pack.group):
+            earlier: list[dict[str, Any]] = []
             for outcome in rule.outcomes:
                 assert outcome.condition is not None
                 name = f"r{next(counter)}_{rule.code}_{outcome.index}"
                 self.outcomes[name] = (rule.code, outcome.index)
+                # First listed wins: an outcome also requires that no earlier one holds,
+                # so at most one action fires per rule and fact.
                 rules[name] = {
                     "all": [
                         {
                             "m": {
                                 "$and": [
                                     {"subject": rule.subject},
-                                    outcome.condition.compile(self.pack.params),
+                                    outcome.condition.compile(params),
+                                    *earlier,
                                 ]
                             }
                         }
                     ]
                 }
+                earlier.append(outcome.condition.negated().compile(params))
         # Keeps every fact "handled" without ever firing (see the module docstring).
         rules[_SENTINEL] = {
             "all": [{"m": {"$ex": {"subject": 1}}}, {"never": {"subject": "__never__"}}]
@@ -119,14 +126,31 @@ class RuleEngine:
         message = started[1] if started else None
         try:
             while message:
-                for name, frame in json.loads(message).items():
-                    code, index = self.outcomes[name]
-                    fired.append((code, index, frame["m"]["id"]))
+                fired.append(self._firing(message))
                 message = _core.complete_and_start_action(handle, state_handle)
         except Exception as error:
             _core.abandon_action(handle, state_handle)
             raise EngineError(f"could not take the action {message!r}: {error!r}") from error
         return fired
+
+    def _firing(self, message: str) -> tuple[str, int, str]:
+        """``(rule, outcome, fact id)`` from an action's message.
+
+        The message is ``{"<rule name>":{"m":{...the fact...}}}`` as durable's C
+        core writes it. The rule name and the fact id are read from the text
+        where they stand (the fact id is ours, ``subject#instance``, with no
+        quote in it); anything unexpected is decoded as JSON instead.
+        """
+        end = message.find('"', 2)
+        name = message[2:end]
+        at = message.find(_ID_KEY, end)
+        if name in self.outcomes and at > 0:
+            start = at + len(_ID_KEY)
+            identity = message[start : message.find('"', start)]
+            if identity and "\\" not in identity:
+                return (*self.outcomes[name], identity)
+        ((name, frame),) = json.loads(message).items()
+        return (*self.outcomes[name], frame["m"]["id"])
 
     def forget(self, sid: str) -> None:
         if self._handle is not None:

@@ -38,6 +38,16 @@ _CLAUSE = re.compile(
 )
 _PARAM = re.compile(r"^\$(?P<name>[a-z][a-z0-9_]*)$")
 _DURABLE_OPS = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+_OPPOSITE = {
+    "==": "!=",
+    "!=": "==",
+    "<": ">=",
+    "<=": ">",
+    ">": "<=",
+    ">=": "<",
+    "in": "not in",
+    "not in": "in",
+}
 
 
 class ConditionError(ValueError):
@@ -72,6 +82,10 @@ class Clause:
             raise ConditionError(f"{self.text!r}: true/false can only be compared with == or !=")
         return {_DURABLE_OPS[self.op]: {self.field: value}}
 
+    def negated(self) -> Clause:
+        """The clause that holds exactly when this one does not (fields are never missing)."""
+        return Clause(self.field, _OPPOSITE[self.op], self.value, f"not ({self.text})")
+
 
 @dataclass(frozen=True, slots=True)
 class All:
@@ -80,6 +94,9 @@ class All:
     def compile(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return {"$and": [item.compile(params) for item in self.items]}
 
+    def negated(self) -> Any_:
+        return Any_(tuple(item.negated() for item in self.items))
+
 
 @dataclass(frozen=True, slots=True)
 class Any_:
@@ -87,6 +104,9 @@ class Any_:
 
     def compile(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return {"$or": [item.compile(params) for item in self.items]}
+
+    def negated(self) -> All:
+        return All(tuple(item.negated() for item in self.items))
 
 
 Condition = Clause | All | Any_
