@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
@@ -32,8 +32,9 @@ def day_number(d: date) -> int:
     return d.toordinal()
 
 
+@lru_cache(maxsize=65536)
 def add_months(d: date, months: int) -> date:
-    """``d`` plus a number of calendar months, clamped to the month's end."""
+    """``d`` plus a number of calendar months, clamped to the month's end (cached)."""
     return d + relativedelta(months=+months)
 
 
@@ -64,6 +65,9 @@ class PartialDate:
     year: int
     month: int | None = None
     day: int | None = None
+    _earliest: date = field(init=False, repr=False, compare=False)
+    _latest: date = field(init=False, repr=False, compare=False)
+    _text: str = field(init=False, repr=False, compare=False)
 
     @classmethod
     def parse(cls, text: str) -> PartialDate:
@@ -105,27 +109,35 @@ class PartialDate:
 
     @property
     def earliest(self) -> date:
-        return date(self.year, self.month or 1, self.day or 1)
+        return self._earliest
 
     @property
     def latest(self) -> date:
-        if self.day is not None:
-            assert self.month is not None
-            return date(self.year, self.month, self.day)
-        month = self.month or 12
-        return date(self.year, month, calendar.monthrange(self.year, month)[1])
+        return self._latest
 
     @property
     def range(self) -> DateRange:
-        return DateRange(self.earliest, self.latest)
+        return DateRange(self._earliest, self._latest)
 
-    def __str__(self) -> str:
+    def __post_init__(self) -> None:
+        # Worked out once: parsed dates are cached and shared, and read many times.
+        month, day = self.month or 1, self.day or 1
+        if self.day is not None:
+            latest = date(self.year, month, day)
+        else:
+            last_month = self.month or 12
+            latest = date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
         text = f"{self.year:04d}"
         if self.month is not None:
             text += f"-{self.month:02d}"
             if self.day is not None:
                 text += f"-{self.day:02d}"
-        return text
+        object.__setattr__(self, "_earliest", date(self.year, month, day))
+        object.__setattr__(self, "_latest", latest)
+        object.__setattr__(self, "_text", text)
+
+    def __str__(self) -> str:
+        return self._text
 
     def __repr__(self) -> str:
         return f"PartialDate('{self}')"
