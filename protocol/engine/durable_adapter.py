@@ -12,6 +12,9 @@ measured pitfalls (``shared/DURABLE_RULES.md``):
   tells which outcome matched which fact. Nothing runs inside the engine that
   could raise, so no exception can be swallowed (1), and a result code the
   engine returns is raised as :class:`EngineError`;
+- each outcome is compiled with the negation of the outcomes listed before it,
+  so "first listed wins" is decided inside durable and at most one action
+  fires per rule and fact (20: the cost is per action);
 - a sentinel join rule keeps every fact "handled", so a fact that no outcome
   matches is not a ``MessageNotHandledException`` (2) and falls to the rule's
   ``otherwise`` branch;
