@@ -107,6 +107,7 @@ class PatientResult:
     endpoint_notes: dict[str, str] = field(default_factory=dict)
     site_id: str | None = None
     as_of: str | None = None
+    group_basis: str | None = None  # why unassigned, in the pack's words (for the summary)
 
     def statuses(self, rule: str) -> list[Status]:
         return [f.status for f in self.findings if f.rule == rule]

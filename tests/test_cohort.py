@@ -107,7 +107,10 @@ def test_groups_and_eligibility(small_summary: dict[str, Any]) -> None:
         "unassigned": 5,  # p10 p12 p22 p15 p24
     }
     assert small_summary["eligibility"] == {"eligible": 7, "ineligible": 4, "pending": 1}
-    assert small_summary["unassigned"] == {"eligibility ineligible": 4, "eligibility pending": 1}
+    assert small_summary["unassigned"] == {
+        "not eligible: ineligible": 4,
+        "not eligible: pending": 1,
+    }
 
 
 def test_kaplan_meier_medians_per_group(small_summary: dict[str, Any]) -> None:

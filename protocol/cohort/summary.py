@@ -71,7 +71,10 @@ class CohortSummary:
         self.eligibility[(result.cohort, str(result.eligibility))] += 1
         self.groups[result.group] += 1
         if result.group == "unassigned":
-            self.unassigned[f"eligibility {result.eligibility}"] += 1
+            basis = result.group_basis or "unassigned"
+            if result.eligibility != "eligible":
+                basis = f"{basis}: {result.eligibility}"
+            self.unassigned[basis] += 1
         by_rule: dict[str, list[Status]] = {}
         not_met = 0
         flagged_rules: set[str] = set()

@@ -152,9 +152,13 @@ def check_record(
     findings += _findings(later_rules, later, fired, params)
     order = {rule.code: position for position, rule in enumerate(rules)}
     findings.sort(key=lambda f: order[f.rule])
-    ((group, reason, _fact, _values),) = _resolve(
+    ((group, reason, fact, _values),) = _resolve(
         pack.group, later[pack.group.subject], fired, params
     )
+    basis = None
+    if fact is not None:
+        index = fired.get((pack.group.code, fact_id(fact)), pack.group.otherwise.index)
+        basis = pack.group.outcome(index).label
     if group == "unassigned":
         results: dict[str, Any] = {"ttp": None, "os": None}
         notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
@@ -172,4 +176,5 @@ def check_record(
         endpoint_notes=notes,
         site_id=record.site_id,
         as_of=when.isoformat(),
+        group_basis=basis,
     )

@@ -103,7 +103,9 @@ def _outcome(
             condition = parse_condition(spec["when"])
         except ConditionError as error:
             raise source.fail([*path, "when"], str(error)) from None
-    return Outcome(spec[field], spec["message"], condition, index, source.line(path))
+    return Outcome(
+        spec[field], spec["message"], condition, index, source.line(path), spec.get("label")
+    )
 
 
 def _check_meaning(source: _Source, path: list[Any], rule: Rule, params: Mapping[str, Any]) -> None:

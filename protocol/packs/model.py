@@ -29,6 +29,7 @@ class Outcome:
     condition: Condition | None
     index: int
     line: int | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
