@@ -70,7 +70,7 @@ def _throughput(path: str, workers: int) -> dict[str, Any]:
         start = time.perf_counter()
         result = run_cohort([path], pack, renderer, sink, workers=workers)
         seconds = time.perf_counter() - start
-    records = result.summary.patients + len(result.summary.error_sources)
+    records = result.summary.patients + result.summary.records_with_errors
     return {
         "records": records,
         "seconds": seconds,

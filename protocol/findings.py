@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ATTENTION_ORDER",
     "Eligibility",
     "Endpoint",
     "Finding",
@@ -30,6 +31,21 @@ class Status(StrEnum):
     PENDING = "pending"
     NOT_EVALUABLE = "not_evaluable"
     NOT_APPLICABLE = "not_applicable"
+
+    @property
+    def label(self) -> str:
+        """The status in words for people: "not met", "not evaluable", "n/a"."""
+        return "n/a" if self is Status.NOT_APPLICABLE else self.value.replace("_", " ")
+
+
+# Statuses from the one that most needs a reader's attention to the least.
+ATTENTION_ORDER = (
+    Status.NOT_MET,
+    Status.NOT_EVALUABLE,
+    Status.PENDING,
+    Status.MET,
+    Status.NOT_APPLICABLE,
+)
 
 
 class Eligibility(StrEnum):
@@ -108,6 +124,23 @@ class PatientResult:
     site_id: str | None = None
     as_of: str | None = None
     group_basis: str | None = None  # why unassigned, in the pack's words (for the summary)
+
+    def endpoint_lines(self) -> list[tuple[str, str]]:
+        """(``TTP``/``OS``, what it is in words) for each endpoint computed or explained."""
+        out = []
+        for name, endpoint in self.endpoints.items():
+            if endpoint is not None:
+                kind = "event" if endpoint.event else "censored"
+                out.append(
+                    (
+                        name.upper(),
+                        f"{endpoint.months} months ({endpoint.days} days, {kind}: "
+                        f"{endpoint.end_reason} on {endpoint.end}, from {endpoint.start})",
+                    )
+                )
+            elif name in self.endpoint_notes and self.group != "unassigned":
+                out.append((name.upper(), self.endpoint_notes[name]))
+        return out
 
     def statuses(self, rule: str) -> list[Status]:
         return [f.status for f in self.findings if f.rule == rule]

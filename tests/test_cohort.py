@@ -267,7 +267,8 @@ def test_text_ends_with_the_cohort_summary(everything: Path, pack: Pack) -> None
     text = _run(pack, [everything], "text")
     tail = text[text.index("Cohort summary") :]
     assert "Attrition, sorafenib_after_tace: 21 checked" in tail
-    assert "Median TTP (Kaplan-Meier)" in tail
+    assert "Median TTP, months (Kaplan-Meier):" in tail
+    assert "    TRT001 sorafenib-start-outside-window" in tail  # the per-rule table
     assert text.index("Input errors") < text.index("Cohort summary")
 
 
@@ -304,3 +305,37 @@ def test_cli_rejects_a_negative_worker_count(capsys: pytest.CaptureFixture[str])
         main(["check", str(EXAMPLES), "--workers", "-1"])
     assert stop.value.code == 2
     assert "give 0 or more" in capsys.readouterr().err
+
+
+def test_an_eligible_patient_never_treated_is_unassigned_with_that_reason(
+    tmp_path: Path, pack: Pack
+) -> None:
+    # p11: eligible, TACE #2 done, no sorafenib yet -> unassigned, "never received sorafenib".
+    report = json.loads(_run(pack, [_folder(tmp_path, ["p11-pending-sorafenib-start"])], "json"))
+    assert report["summary"]["unassigned"] == {"never received sorafenib": 1}
+    assert report["summary"]["groups"]["unassigned"] == 1
+
+
+# --- many bad records -----------------------------------------------------------------------
+
+
+def test_input_errors_are_spooled_and_all_listed(tmp_path: Path, pack: Pack) -> None:
+    from protocol.cohort.spool import ErrorSpool
+
+    # 2,500 lines that are not records: every format still lists every one of them,
+    # while the run keeps only a count (and the first 1,000 for the caller) in memory.
+    cohort = tmp_path / "wrong.jsonl"
+    cohort.write_text("".join(f'{{"patient_id": "X{n}"}}\n' for n in range(2500)), "utf-8")
+    out = io.StringIO()
+    result = run_cohort([cohort], pack, renderer_for("json", pack), out)
+    report = json.loads(out.getvalue())
+    missing = [e for e in report["errors"] if "schema_version" in e["message"]]
+    assert len(missing) == 2500
+    assert report["summary"]["records_with_errors"] == 2500
+    assert report["summary"]["errors"] == len(report["errors"])
+    assert len(result.errors) == 1000 and result.exit_code == 2
+    spool = ErrorSpool()
+    spool.extend(result.errors[:3])
+    assert list(spool) == result.errors[:3] and list(spool) == list(spool)  # re-readable
+    assert len(spool) == 3 and result.errors[0] in spool
+    spool.close()

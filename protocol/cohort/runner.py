@@ -12,6 +12,7 @@ large the cohort.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from protocol.cohort.spool import ErrorSpool
 from protocol.cohort.summary import CohortSummary, eligibility_steps
 from protocol.engine import check_record
 from protocol.findings import RecordError
@@ -34,6 +36,7 @@ from protocol.render.base import Renderer
 __all__ = ["ChunkResult", "RunResult", "process_chunk", "run_cohort"]
 
 CHUNK_RECORDS = 100
+MAX_ERRORS_KEPT = 1000
 IN_FLIGHT_PER_WORKER = 4
 
 
@@ -51,8 +54,10 @@ class ChunkResult:
 
 @dataclass(slots=True)
 class RunResult:
+    """What a run leaves for its caller: the summary, and the first input errors."""
+
     summary: CohortSummary
-    errors: list[RecordError]
+    errors: list[RecordError]  # the first MAX_ERRORS_KEPT; the report has them all
     summary_dict: dict[str, Any]
 
     @property
@@ -160,8 +165,9 @@ def run_cohort(
     progress = progress or Progress(input_size(paths), enabled=False)
     context = _Context(pack, as_of, renderer)
     summary = CohortSummary()
-    errors: list[RecordError] = []
     with contextlib.ExitStack() as stack:
+        errors = ErrorSpool()
+        stack.callback(errors.close)
         spool: TextIO | None = None
         if renderer.summary_first:  # patients wait in a file until the summary is known
             spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
@@ -185,8 +191,17 @@ def run_cohort(
         summary_dict = summary.to_dict(pack)
         if spool is not None:
             out.write(renderer.begin())
-            out.write(renderer.lead(summary_dict, errors))
+            _write(out, renderer.lead(summary_dict, errors))
             spool.seek(0)
             shutil.copyfileobj(spool, out)
-    out.write(renderer.end(summary_dict, errors))
-    return RunResult(summary, errors, summary_dict)
+        _write(out, renderer.end(summary_dict, errors))
+        listed = list(itertools.islice(errors, MAX_ERRORS_KEPT))
+    return RunResult(summary, listed, summary_dict)
+
+
+def _write(out: TextIO, text: str | Iterable[str]) -> None:
+    if isinstance(text, str):
+        out.write(text)
+    else:
+        for piece in text:
+            out.write(piece)

@@ -16,26 +16,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol.findings import Finding, PatientResult, RecordError, Status
+from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
 from protocol.packs.model import Pack
 
 __all__ = ["CohortSummary"]
 
-# When a rule speaks of several instances, the patient's status for the attrition
-# table is the worst of them, in this order.
-_WORST_FIRST = (
-    Status.NOT_MET,
-    Status.NOT_EVALUABLE,
-    Status.PENDING,
-    Status.NOT_APPLICABLE,
-    Status.MET,
-)
 _PASSES = {Status.MET, Status.NOT_APPLICABLE}
 
 
 def _worst(statuses: Iterable[Status]) -> Status:
+    """A patient's status at an attrition step when the rule has several instances."""
     present = set(statuses)
-    return next(status for status in _WORST_FIRST if status in present)
+    return next(status for status in ATTENTION_ORDER if status in present)
 
 
 @dataclass
@@ -46,7 +38,7 @@ class CohortSummary:
     not_met: int = 0
     patients_with_not_met: int = 0
     errors: int = 0
-    error_sources: set[str] = field(default_factory=set)
+    records_with_errors: int = 0
     cohorts: Counter[str] = field(default_factory=Counter)
     eligibility: Counter[tuple[str, str]] = field(default_factory=Counter)
     groups: Counter[str] = field(default_factory=Counter)
@@ -112,9 +104,10 @@ class CohortSummary:
             self.flagged_terms[(finding.rule, str(term))] += 1
 
     def add_errors(self, errors: Iterable[RecordError]) -> None:
-        for error in errors:
-            self.errors += 1
-            self.error_sources.add(error.source)
+        """Count the errors that stopped one record (or one input) being checked."""
+        count = sum(1 for _ in errors)
+        self.errors += count
+        self.records_with_errors += 1 if count else 0
 
     def merge(self, other: CohortSummary) -> None:
         """Add another summary's counts to this one (a worker's share of the cohort)."""
@@ -122,7 +115,7 @@ class CohortSummary:
         self.not_met += other.not_met
         self.patients_with_not_met += other.patients_with_not_met
         self.errors += other.errors
-        self.error_sources |= other.error_sources
+        self.records_with_errors += other.records_with_errors
         for name in (
             "cohorts",
             "eligibility",
@@ -169,10 +162,10 @@ class CohortSummary:
             for group in groups:
                 days = self.durations.get((name, group), array("l"))
                 events = self.events.get((name, group), bytearray())
-                endpoints[name][group] = kaplan_meier(list(days), list(events), per_month)
+                endpoints[name][group] = kaplan_meier(days, events, per_month)
         return {
             "patients": self.patients,
-            "records_with_errors": len(self.error_sources),
+            "records_with_errors": self.records_with_errors,
             "errors": self.errors,
             "patients_with_not_met": self.patients_with_not_met,
             "not_met": self.not_met,

@@ -24,15 +24,23 @@ def _months(days: float, per_month: float) -> float | None:
 
 
 def kaplan_meier(days: Sequence[int], events: Sequence[int], per_month: float) -> dict[str, Any]:
-    """The estimate for one group: ``days`` from the index TACE, ``events`` 1 or 0."""
+    """The estimate for one group: ``days`` from the index TACE, ``events`` 1 or 0.
+
+    Arrays (``array.array``, ``bytearray``) are handed to lifelines without a Python
+    object per patient, so a million-patient group stays small in memory.
+    """
+    import numpy
+
+    durations = numpy.asarray(days, dtype=numpy.int64)
+    observed = numpy.asarray(events, dtype=numpy.uint8).astype(bool)
     out: dict[str, Any] = {
-        "patients": len(days),
-        "events": int(sum(events)),
+        "patients": int(durations.size),
+        "events": int(numpy.count_nonzero(observed)),
         "median_months": None,
         "median_ci95_months": [None, None],
         "curve": {"months": [], "survival": []},
     }
-    if not days:
+    if not durations.size:
         return out
     from lifelines import KaplanMeierFitter
     from lifelines.utils import median_survival_times
@@ -40,7 +48,7 @@ def kaplan_meier(days: Sequence[int], events: Sequence[int], per_month: float) -
     fitter = KaplanMeierFitter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines warns on all-censored groups
-        fitter.fit(list(days), event_observed=list(events))
+        fitter.fit(durations, event_observed=observed)
         ci = median_survival_times(fitter.confidence_interval_)
     out["median_months"] = _months(float(fitter.median_survival_time_), per_month)
     low, high = (float(value) for value in ci.iloc[0])

@@ -11,7 +11,7 @@ errors)`` written before them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,9 +62,14 @@ class Renderer:
         """Output for a record that could not be checked, where it occurred."""
         return ""
 
-    def lead(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def lead(
+        self, summary: Mapping[str, Any], errors: Collection[RecordError]
+    ) -> str | Iterable[str]:
         """For ``summary_first`` formats: what comes before the patients."""
         return ""
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def end(
+        self, summary: Mapping[str, Any], errors: Collection[RecordError]
+    ) -> str | Iterable[str]:
+        """What closes the report; may be pieces, so a long error list is streamed."""
         return ""

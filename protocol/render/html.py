@@ -14,30 +14,17 @@ large cohort stays small. Every string from the input goes through
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from protocol.findings import Finding, PatientResult, RecordError, Status
+from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
 from protocol.render.base import Renderer
 from protocol.render.timeline_svg import GRADE_COLOURS, deviations, locate, timeline_svg
 
 __all__ = ["HtmlRenderer"]
 
-_STATUS_ORDER = (
-    Status.NOT_MET,
-    Status.NOT_EVALUABLE,
-    Status.PENDING,
-    Status.MET,
-    Status.NOT_APPLICABLE,
-)
-_STATUS_LABELS = {
-    Status.NOT_MET: "not met",
-    Status.NOT_EVALUABLE: "not evaluable",
-    Status.PENDING: "pending",
-    Status.MET: "met",
-    Status.NOT_APPLICABLE: "n/a",
-}
+_MAX_ERRORS_LISTED = 1000  # the page stays readable; every format lists them all
 _OPEN_FOR = {Status.NOT_MET, Status.PENDING, Status.NOT_EVALUABLE}  # shown unfolded
 _GROUP_COLOURS = ("#00897b", "#f57c00", "#3949ab", "#8e24aa", "#6d4c41", "#c2185b")
 
@@ -248,7 +235,7 @@ class HtmlRenderer(Renderer):
             "</header>\n<main>\n"
         )
 
-    def lead(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def lead(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> str:
         colours = self._colours(summary)
         parts = [
             '<section id="summary"><h2>Cohort summary</h2>',
@@ -270,7 +257,7 @@ class HtmlRenderer(Renderer):
     def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
         return ""
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> str:
         return (
             "</section>\n</main>\n<footer>"
             f"<p>Protocol: {_e(self.pack.reference)}</p>"
@@ -430,31 +417,45 @@ class HtmlRenderer(Renderer):
         rows = []
         for code in order:
             counts = rules[code]
-            cells = "".join(_num(counts.get(str(s), 0), s is Status.NOT_MET) for s in _STATUS_ORDER)
+            cells = "".join(
+                _num(counts.get(str(s), 0), s is Status.NOT_MET) for s in ATTENTION_ORDER
+            )
             klass = ' class="nm"' if counts.get("not_met") else ""
             rows.append(
                 f"<tr{klass}><td><code>{_e(code)}</code></td>"
                 f"<td>{_e(self._rule_name(code))}</td>{cells}</tr>"
             )
-        head = ["rule", "name", *(_STATUS_LABELS[s] for s in _STATUS_ORDER)]
+        head = ["rule", "name", *(s.label for s in ATTENTION_ORDER)]
         return (
             '<div class="panel"><h3>Findings per rule and status</h3>'
             f"{_table(head, rows, [2, 3, 4, 5, 6])}</div>"
         )
 
-    def _errors(self, errors: Sequence[RecordError]) -> str:
+    def _errors(self, errors: Collection[RecordError]) -> str:
         if not errors:
             return '<section id="errors"><h2>Input errors</h2><p>No input errors.</p></section>\n'
-        rows = [
-            f"<tr><td>{_e(e.source)}</td><td><code>{_e(e.location or '(whole record)')}</code>"
-            f"</td><td>{_e(e.text(self.options.hide_values))}</td></tr>"
-            for e in errors
-        ]
-        sources = len({e.source for e in errors})
+        rows = []
+        sources = set()
+        for number, e in enumerate(errors):
+            sources.add(e.source)
+            if number == _MAX_ERRORS_LISTED:
+                break
+            rows.append(
+                f"<tr><td>{_e(e.source)}</td><td><code>{_e(e.location or '(whole record)')}</code>"
+                f"</td><td>{_e(e.text(self.options.hide_values))}</td></tr>"
+            )
+        more = len(errors) - len(rows)
+        note = (
+            f"<p>The first {len(rows):,} are listed; {more:,} more are in the other formats "
+            "(json, text, queries).</p>"
+            if more > 0
+            else ""
+        )
+        counted = f"{len(errors):,} errors" + ("" if more > 0 else f" in {len(sources):,} records")
         return (
-            f'<section id="errors"><h2>Input errors</h2><p>{len(errors)} errors in {sources} '
-            "records; these records were not checked.</p>"
-            f"{_table(['source', 'location', 'message'], rows)}</section>\n"
+            f'<section id="errors"><h2>Input errors</h2><p>{counted}; these records were not '
+            "checked.</p>"
+            f"{_table(['source', 'location', 'message'], rows)}{note}</section>\n"
         )
 
     def _patients_heading(self, summary: Mapping[str, Any]) -> str:
@@ -500,7 +501,7 @@ class HtmlRenderer(Renderer):
         ]
         for status in (Status.PENDING, Status.NOT_EVALUABLE):
             if counts[status]:
-                bits.append(_badge(f"{counts[status]} {_STATUS_LABELS[status]}", f"s-{status}"))
+                bits.append(_badge(f"{counts[status]} {status.label}", f"s-{status}"))
         bits.append(
             f'<span class="muted">{_e(result.source)} · as of {_e(result.as_of or "—")}</span>'
         )
@@ -527,16 +528,8 @@ class HtmlRenderer(Renderer):
 
     def _detail(self, result: PatientResult, record: Mapping[str, Any] | None) -> str:
         parts = [f"<p><b>Group:</b> {_e(result.group)}: {_e(result.group_reason)}"]
-        for name, endpoint in result.endpoints.items():
-            if endpoint is not None:
-                kind = "event" if endpoint.event else "censored"
-                parts.append(
-                    f"<br><b>{_e(name.upper())}:</b> {_e(endpoint.months)} months "
-                    f"({_e(endpoint.days)} days, {kind}: {_e(endpoint.end_reason)} on "
-                    f"{_e(endpoint.end)}, from {_e(endpoint.start)})"
-                )
-            elif name in result.endpoint_notes and result.group != "unassigned":
-                parts.append(f"<br><b>{_e(name.upper())}:</b> {_e(result.endpoint_notes[name])}")
+        for name, text in result.endpoint_lines():
+            parts.append(f"<br><b>{_e(name)}:</b> {_e(text)}")
         parts.append("</p>")
         placed: frozenset[int] = frozenset()
         if record is None:
@@ -571,7 +564,7 @@ class HtmlRenderer(Renderer):
         return f'<h4>Deviations and flags (not met)</h4><ol class="devs">{"".join(items)}</ol>'
 
     def _findings(self, findings: Sequence[Finding]) -> str:
-        rank = {status: i for i, status in enumerate(_STATUS_ORDER)}
+        rank = {status: i for i, status in enumerate(ATTENTION_ORDER)}
         shown = sorted(findings, key=lambda f: rank[f.status])
         hidden = 0
         if not self.options.verbose:
@@ -580,7 +573,7 @@ class HtmlRenderer(Renderer):
         rows = [
             ('<tr class="nm">' if f.status is Status.NOT_MET else "<tr>")
             + f"<td><code>{_e(f.rule)}</code></td><td>{_e(f.name)}</td>"
-            f"<td>{_badge(_STATUS_LABELS[f.status], f's-{f.status}')}</td>"
+            f"<td>{_badge(f.status.label, f's-{f.status}')}</td>"
             f"<td>{_e(f.importance or '')}</td><td>{_e(f.message)}</td>"
             f"<td><code>{_e(f.location or '')}</code></td></tr>"
             for f in shown

@@ -10,7 +10,7 @@ checked, and a last ``{"protocol": ..., "summary": ...}`` line.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from protocol.findings import PatientResult, RecordError
@@ -42,9 +42,11 @@ class JsonRenderer(Renderer):
     ) -> str:
         return _dumps(result.to_dict())
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
-        listed = ",\n".join(_dumps(e.to_dict(self.options.hide_values)) for e in errors)
-        return f'\n],\n"errors": [\n{listed}\n],\n"summary": {_dumps(summary)}}}\n'
+    def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
+        yield '\n],\n"errors": [\n'
+        for number, error in enumerate(errors):
+            yield (",\n" if number else "") + _dumps(error.to_dict(self.options.hide_values))
+        yield f'\n],\n"summary": {_dumps(summary)}}}\n'
 
 
 class JsonLinesRenderer(JsonRenderer):
@@ -64,6 +66,6 @@ class JsonLinesRenderer(JsonRenderer):
     ) -> str:
         return _dumps(result.to_dict()) + "\n"
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         line = {"protocol": self._protocol(), "as_of": self.options.as_of, "summary": summary}
-        return _dumps(line) + "\n"
+        yield _dumps(line) + "\n"

@@ -8,7 +8,7 @@ Jenkins, GitHub Actions reporters) then show deviations as failed tests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
@@ -90,7 +90,7 @@ class JUnitRenderer(Renderer):
         lines.append("  </testsuite>")
         return "\n".join(lines) + "\n"
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
+    def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> str:
         return "</testsuites>\n"
 
 

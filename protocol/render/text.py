@@ -6,7 +6,7 @@ Patients come as they are checked; the input errors and the cohort summary
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
 from protocol.findings import PatientResult, RecordError, Status
@@ -20,13 +20,6 @@ _COLOURS = {
     Status.PENDING: "33",
     Status.NOT_EVALUABLE: "35",
     Status.NOT_APPLICABLE: "2",
-}
-_LABELS = {
-    Status.MET: "met",
-    Status.NOT_MET: "NOT MET",
-    Status.PENDING: "pending",
-    Status.NOT_EVALUABLE: "not evaluable",
-    Status.NOT_APPLICABLE: "n/a",
 }
 
 
@@ -47,36 +40,25 @@ class TextRenderer(Renderer):
         lines = [self._paint(head, "1")]
         lines.append(f"  eligibility: {result.eligibility}    group: {result.group}")
         lines.append(f"  group reason: {result.group_reason}")
-        for name, endpoint in result.endpoints.items():
-            if endpoint is not None:
-                kind = "event" if endpoint.event else "censored"
-                lines.append(
-                    f"  {name.upper()}: {endpoint.months} months ({endpoint.days} days, "
-                    f"{kind}: {endpoint.end_reason} on {endpoint.end})"
-                )
-            elif name in result.endpoint_notes and result.group != "unassigned":
-                lines.append(f"  {name.upper()}: {result.endpoint_notes[name]}")
+        lines.extend(f"  {name}: {text}" for name, text in result.endpoint_lines())
         quiet = {Status.MET, Status.NOT_APPLICABLE}
         for finding in result.findings:
             if not self.options.verbose and finding.status in quiet:
                 continue
-            label = self._paint(f"{_LABELS[finding.status]:<13}", _COLOURS[finding.status])
+            label = self._paint(f"{_label(finding.status):<13}", _COLOURS[finding.status])
             importance = f" [{finding.importance}]" if finding.importance else ""
             where = f"  at {finding.location}" if finding.location else ""
             lines.append(f"  {finding.rule} {label} {finding.message}{importance}{where}")
         return "\n".join(lines) + "\n"
 
-    def end(self, summary: Mapping[str, Any], errors: Sequence[RecordError]) -> str:
-        lines: list[str] = []
+    def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         if errors:
-            lines.append("")
-            lines.append(self._paint("Input errors (these records were not checked):", "31;1"))
+            heading = self._paint("Input errors (these records were not checked):", "31;1")
+            yield f"\n{heading}\n"
             for error in errors:
                 where = error.location or "(whole record)"
-                lines.append(f"  {error.source} {where}: {error.text(self.options.hide_values)}")
-        lines.append("")
-        lines.extend(self._summary(summary))
-        return "\n".join(lines) + "\n"
+                yield f"  {error.source} {where}: {error.text(self.options.hide_values)}\n"
+        yield "\n" + "\n".join(self._summary(summary)) + "\n"
 
     def _summary(self, summary: Mapping[str, Any]) -> list[str]:
         lines = [self._paint("Cohort summary", "1")]
@@ -103,35 +85,40 @@ class TextRenderer(Renderer):
             lines.append(f"    eligible: {table['eligible']}")
         groups = ", ".join(f"{name} {count}" for name, count in summary["groups"].items())
         lines.append(f"  Groups: {groups}")
+        for reason, count in summary["unassigned"].items():
+            lines.append(f"    unassigned, {reason}: {count}")
         for endpoint, per_group in summary["endpoints"].items():
-            parts = []
+            lines.append(f"  Median {endpoint.upper()}, months (Kaplan-Meier):")
             for group, estimate in per_group.items():
                 if not estimate["patients"]:
                     continue
                 median = estimate["median_months"]
                 low, high = estimate["median_ci95_months"]
-                shown = "not reached" if median is None else f"{median} mo"
-                ci = f" (95% CI {_num(low)}-{_num(high)})" if median is not None else ""
-                parts.append(
-                    f"{group} {shown}{ci}, {estimate['events']}/{estimate['patients']} events"
+                shown = "not reached" if median is None else f"{median}"
+                lines.append(
+                    f"    {group:<20} {shown:>11}  95% CI {_num(low)} to {_num(high)}"
+                    f"  ({estimate['events']} events in {estimate['patients']} patients)"
                 )
-            if parts:
-                lines.append(f"  Median {endpoint.upper()} (Kaplan-Meier): " + "; ".join(parts))
         for code, flag in summary["safety_flags"].items():
             grades = ", ".join(f"grade {g}: {n}" for g, n in flag["by_grade"].items())
             lines.append(
                 f"  {code} {flag['name']}: {flag['events']} events in {flag['patients']} patients"
                 + (f" ({grades})" if grades else "")
             )
-        lines.append(
-            "  Findings per rule: "
-            + "; ".join(
-                f"{code} " + ", ".join(f"{n} {status}" for status, n in counts.items())
-                for code, counts in summary["rules"].items()
-            )
-        )
+        lines.append("  Findings per rule:")
+        columns = ("not_met", "pending", "not_evaluable", "met", "not_applicable")
+        lines.append(f"    {'rule':<47}" + "".join(f"{c.replace('_', ' '):>15}" for c in columns))
+        for rule in self.pack.rules:  # in the pack's order: eligibility first
+            counts = summary["rules"].get(rule.code)
+            if counts:
+                cells = "".join(f"{counts.get(c, 0):>15}" for c in columns)
+                lines.append(f"    {rule.code:<6} {rule.name:<40}{cells}")
         return lines
 
 
 def _num(value: float | None) -> str:
-    return "?" if value is None else f"{value}"
+    return "not reached" if value is None else f"{value}"
+
+
+def _label(status: Status) -> str:
+    return status.label.upper() if status is Status.NOT_MET else status.label
