@@ -134,6 +134,27 @@ def _latency(path: str, limit: int) -> dict[str, Any]:
     }
 
 
+_SPIN = (
+    "import time\nt = time.perf_counter()\nx = 0\n"
+    "for i in range(20_000_000): x += i\nprint(time.perf_counter() - t)"
+)
+
+
+def _parallel_ceiling() -> float:
+    """How many times one core's work two busy cores do here (a pure-Python loop)."""
+    alone = float(
+        subprocess.run(
+            [sys.executable, "-c", _SPIN], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    pair = [
+        subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    together = max(float(process.communicate()[0]) for process in pair)
+    return 2 * alone / together
+
+
 def _child(args: list[str]) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), *args],
@@ -162,7 +183,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_latency(args.latency_of[0], int(args.latency_of[1]))))
         return 0
     results = []
-    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}", flush=True)
+    ceiling = _parallel_ceiling()
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; two busy processes"
+        f" do {ceiling:.2f}x the work of one (a pure-Python loop)",
+        flush=True,
+    )
+    results.append({"kind": "parallel_ceiling", "ratio": ceiling})
     for size in args.sizes:
         path = str(_cohort(size))
         base = None
