@@ -64,7 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--pack", default="tamai-2017", help="protocol pack id or folder")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     check = sub.add_parser("check", help="check records: files, folders, .jsonl, or - for stdin")
-    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a .json record, a .jsonl/.ndjson file, a folder (searched recursively), or - (stdin)",
+    )
     check.add_argument("--as-of", type=_as_of, help="check as of this date (YYYY-MM-DD)")
     check.add_argument(
         "--format",

@@ -339,3 +339,26 @@ def test_input_errors_are_spooled_and_all_listed(tmp_path: Path, pack: Pack) -> 
     assert list(spool) == result.errors[:3] and list(spool) == list(spool)  # re-readable
     assert len(spool) == 3 and result.errors[0] in spool
     spool.close()
+
+
+def test_a_record_the_checker_fails_on_is_reported_and_the_rest_are_checked(
+    tmp_path: Path, pack: Pack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from protocol.cohort import runner
+
+    real = runner.check_record
+
+    def failing(model: Any, *args: Any) -> Any:
+        if model.patient_id == "P02":
+            raise RuntimeError("simulated defect")
+        return real(model, *args)
+
+    monkeypatch.setattr(runner, "check_record", failing)
+    folder = _folder(tmp_path, ["p01-on-time", "p02-late-start", "p03-day-21"])
+    out = io.StringIO()
+    result = run_cohort([folder], pack, renderer_for("json", pack), out)
+    report = json.loads(out.getvalue())
+    assert [p["patient_id"] for p in report["patients"]] == ["P01", "P03"]
+    (error,) = report["errors"]
+    assert error["patient_id"] == "P02" and "simulated defect" in error["message"]
+    assert error["source"].endswith("p02-late-start.json") and result.exit_code == 2

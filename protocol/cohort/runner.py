@@ -102,11 +102,16 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
         else:
             model, errors = load_record(submission.record, submission.source)
             if model is not None:
-                result = check_record(model, context.pack, context.as_of, submission.source)
-                out.summary.add(result, context.steps)
-                out.items.append(renderer.patient(result, submission.record, first_index + offset))
-                out.patient_item.append(True)
-                continue
+                try:
+                    result = check_record(model, context.pack, context.as_of, submission.source)
+                    text = renderer.patient(result, submission.record, first_index + offset)
+                except Exception as error:  # one record's failure never stops the batch
+                    errors = [_internal_error(submission.source, model.patient_id, error)]
+                else:
+                    out.summary.add(result, context.steps)
+                    out.items.append(text)
+                    out.patient_item.append(True)
+                    continue
         out.summary.add_errors(errors)
         out.errors.extend(errors)
         text = renderer.record_errors(submission.source, errors)
@@ -114,6 +119,16 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
             out.items.append(text)
             out.patient_item.append(False)
     return out
+
+
+def _internal_error(source: str, patient_id: str, error: Exception) -> RecordError:
+    return RecordError(
+        source,
+        "",
+        f"the checker failed on this record ({type(error).__name__}: {error}); it was not "
+        "checked. Please report this with the record",
+        patient_id=patient_id,
+    )
 
 
 def _chunks(raws: Iterable[RawRecord], size: int) -> Iterator[tuple[int, list[RawRecord]]]:
