@@ -7,11 +7,13 @@ one finding not met, 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
 import textwrap
 from datetime import date
+from pathlib import Path
 
 from protocol.cohort import run_cohort
 from protocol.dates import PartialDate
@@ -196,19 +198,37 @@ def _check(args: argparse.Namespace) -> int:
     )
     renderer = renderer_for(args.format, pack, options)
     progress = Progress.for_terminal(input_size(args.paths), args.quiet)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8", newline="") as out:
-                result = run_cohort(
-                    args.paths, pack, renderer, out, args.as_of, args.workers, progress
-                )
-        except OSError as error:
-            print(f"tacecheck: cannot write {args.output}: {error.strerror}", file=sys.stderr)
-            return 2
-    else:
+    if not args.output:
+        if isinstance(sys.stdout, io.TextIOWrapper):
+            sys.stdout.reconfigure(encoding="utf-8")  # reports are UTF-8 whatever the locale
         result = run_cohort(
             args.paths, pack, renderer, sys.stdout, args.as_of, args.workers, progress
         )
+        return result.exit_code
+    target = Path(args.output)
+    # Written beside the target under a hidden name, then renamed: a failed run leaves no
+    # half report, and a folder being checked never reads the report as a record.
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        out = open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as error:
+        print(f"tacecheck: cannot write {args.output}: {error.strerror}", file=sys.stderr)
+        return 2
+    try:
+        with out:
+            result = run_cohort(
+                args.paths,
+                pack,
+                renderer,
+                out,
+                args.as_of,
+                args.workers,
+                progress,
+                skip=[target, partial],
+            )
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
     return result.exit_code
 
 

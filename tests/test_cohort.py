@@ -362,3 +362,59 @@ def test_a_record_the_checker_fails_on_is_reported_and_the_rest_are_checked(
     (error,) = report["errors"]
     assert error["patient_id"] == "P02" and "simulated defect" in error["message"]
     assert error["source"].endswith("p02-late-start.json") and result.exit_code == 2
+
+
+# --- hostile text in records ----------------------------------------------------------------
+
+
+def _odd(tmp_path: Path, term: str, patient_id: str = "P07") -> Path:
+    record = json.loads((EXAMPLES / "p07-grade3-no-dose-action.json").read_text("utf-8"))
+    record["patient_id"] = patient_id
+    record["adverse_events"][0]["term"] = term
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "odd.json").write_text(json.dumps(record), "utf-8")
+    return folder
+
+
+def test_junit_stays_well_formed_with_characters_xml_cannot_carry(
+    tmp_path: Path, pack: Pack
+) -> None:
+    root = ET.fromstring(_run(pack, [_odd(tmp_path, "Hyper\ufffetension\x01 <&>")], "junit"))
+    messages = [f.get("message") for f in root.iter("failure")]
+    assert any("Hypertension <&>" in m for m in messages)
+
+
+def test_text_shows_terminal_control_characters_instead_of_obeying_them(
+    tmp_path: Path, pack: Pack
+) -> None:
+    text = _run(pack, [_odd(tmp_path, "Rash\x1b]0;owned\x07\x1b[2J")], "text")
+    assert "\x1b" not in text.replace("\x1b[", "") and "\x07" not in text
+    assert "Rash\\x1b]0;owned\\x07\\x1b[2J" in text
+
+
+def test_csv_quotes_formula_cells_but_not_numbers(tmp_path: Path, pack: Pack) -> None:
+    # p07's AE002 deviation message starts with the AE term.
+    out = _run(pack, [_odd(tmp_path, "=HYPERLINK(1)")], "csv")
+    (row,) = [r for r in csv.DictReader(io.StringIO(out)) if r["DVREFID"] == "AE002"]
+    assert row["DVTERM"].startswith("'=HYPERLINK(1), grade 3")
+    assert row["DVSEQ"] == "1"  # a number is never quoted
+
+
+def test_jsonl_escapes_unicode_line_separators(tmp_path: Path, pack: Pack) -> None:
+    out = _run(pack, [_odd(tmp_path, "Rash\u2028spreading")], "jsonl")
+    lines = out.splitlines()  # str.splitlines() also breaks at U+2028
+    assert len(lines) == 2 and json.loads(lines[0])["findings"]
+    assert any("Rash\u2028spreading" in f["message"] for f in json.loads(lines[0])["findings"])
+
+
+def test_a_report_written_into_the_folder_being_checked_is_not_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _folder(tmp_path, ["p01-on-time"])
+    for _ in range(2):  # the second run finds the first run's report in the folder
+        code = main(["check", str(folder), "--format", "json", "-o", str(folder / "report.json")])
+        assert code == 0, capsys.readouterr().err
+    report = json.loads((folder / "report.json").read_text("utf-8"))
+    assert [p["patient_id"] for p in report["patients"]] == ["P01"] and report["errors"] == []
+    assert sorted(p.name for p in folder.iterdir()) == ["p01-on-time.json", "report.json"]

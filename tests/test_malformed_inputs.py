@@ -360,3 +360,14 @@ def test_cli_on_generated_inputs_has_no_traceback(
         for e in report["errors"]
     ]
     assert_errors_match(name, reported, entry["errors"])
+
+
+def test_an_unpaired_surrogate_escape_is_an_input_error_with_its_pointer() -> None:
+    from protocol.records.json_input import JsonProblem, decode_record
+
+    with pytest.raises(JsonProblem) as problem:
+        decode_record(b'{"adverse_events": [{"term": "bad \\ud800 text"}]}')
+    assert problem.value.pointer == "/adverse_events/0/term"
+    assert "unpaired surrogate" in problem.value.message
+    # A proper pair written as escapes is one character, and fine.
+    assert decode_record(b'{"term": "\\ud83d\\ude00"}') == {"term": "\U0001f600"}

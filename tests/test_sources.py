@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from protocol.records import Submission, read_sources
+from protocol.records.sources import read_raw
 
 
 def record(patient_id: str, cohort: str = "sorafenib_after_tace") -> dict:
@@ -305,3 +306,42 @@ def test_a_jsonl_file_is_read_line_by_line_not_all_at_once(tmp_path: Path) -> No
     with path.open("ab") as handle:
         handle.write(line("G2").encode())
     assert summary(list(stream), tmp_path) == [("grow.jsonl:2", "G2")]
+
+
+def test_stdin_json_lines_whose_first_line_breaks_off_still_reads_the_rest(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A first line cut off mid-object looks like the start of a pretty-printed record; the
+    # next line is a whole record, so this is JSON Lines and the rest must be read.
+    text = '{"schema_version": "1", "patient_id": "CUT",\n' + line("S2") + line("S3")
+    fake_stdin(monkeypatch, io.BytesIO(text.encode()))
+    got = summary(list(read_sources(["-"])))
+    assert [source for source, _ in got] == ["<stdin>:1", "<stdin>:2", "<stdin>:3"]
+    assert got[0][1].startswith("ERROR: malformed JSON")
+    assert got[1:] == [("<stdin>:2", "S2"), ("<stdin>:3", "S3")]
+
+
+def test_stdin_pretty_printed_record_after_blank_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "\n\n" + json.dumps(record("LATE"), indent=2) + "\n"
+    fake_stdin(monkeypatch, io.BytesIO(text.encode()))
+    [item] = list(read_sources(["-"]))
+    assert item.error is None and item.record == record("LATE")
+
+
+def test_stdin_pretty_printed_input_over_the_limit_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    text = json.dumps(record("BIG"), indent=2) + "\n"
+    fake_stdin(monkeypatch, io.BytesIO(text.encode()))
+    [item] = list(read_sources(["-"], max_bytes=len(text) - 10))
+    assert item.error is not None and "over the record limit" in item.error.message
+
+
+def test_hidden_files_and_skipped_files_in_a_folder_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text(json.dumps(record("A")), encoding="utf-8")
+    (tmp_path / "._a.json").write_bytes(b"\x00\x05 macOS metadata")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "x.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "report.json").write_text("{}", encoding="utf-8")
+    got = [raw.source for raw in read_raw([tmp_path], skip=[tmp_path / "report.json"])]
+    assert got == [str(tmp_path / "a.json")]

@@ -174,8 +174,12 @@ def run_cohort(
     workers: int = 1,
     progress: Progress | None = None,
     chunk_records: int = CHUNK_RECORDS,
+    skip: Iterable[str | Path] = (),
 ) -> RunResult:
-    """Check every record in ``paths`` and write the report to ``out`` as it goes."""
+    """Check every record in ``paths`` and write the report to ``out`` as it goes.
+
+    ``skip`` names files never to read from the folders given (the report itself).
+    """
     paths = list(paths)
     progress = progress or Progress(input_size(paths), enabled=False)
     context = _Context(pack, as_of, renderer)
@@ -191,7 +195,7 @@ def run_cohort(
         body = spool or out
         first_patient = True
         stack.callback(progress.close)
-        tasks = _chunks(read_raw(paths), chunk_records)
+        tasks = _chunks(read_raw(paths, skip=skip), chunk_records)
         for result in _results(tasks, context, workers):
             for text, is_patient in zip(result.items, result.patient_item, strict=True):
                 if is_patient:

@@ -90,6 +90,29 @@ def _depth_pointer(value: Any, limit: int) -> str | None:
     return None
 
 
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _surrogate_pointer(value: Any, pointer: str = "") -> str | None:
+    """The pointer of the first string (or key) holding a lone surrogate, if any."""
+    if isinstance(value, str):
+        return pointer if _has_surrogate(value) else None
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if _has_surrogate(key):
+                return pointer
+            found = _surrogate_pointer(child, f"{pointer}/{_escape(key)}")
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found = _surrogate_pointer(child, f"{pointer}/{index}")
+            if found is not None:
+                return found
+    return None
+
+
 def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -124,6 +147,14 @@ def decode_record(
         raise JsonProblem(
             f"JSON nested too deeply (more than {max_depth} levels); a record is a few levels deep"
         ) from None
+    if "\\ud" in text or "\\uD" in text:  # only an escape can make a lone surrogate
+        where = _surrogate_pointer(value)
+        if where is not None:
+            raise JsonProblem(
+                "text holds an unpaired surrogate escape (\\ud800-\\udfff), which is not a "
+                "character; re-export the file as UTF-8",
+                pointer=where,
+            )
     # A value nests no deeper than its count of brackets, so most records skip the walk.
     nesting = text.count("{") + text.count("[")
     deep = _depth_pointer(value, max_depth) if nesting > max_depth else None

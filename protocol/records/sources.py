@@ -140,20 +140,49 @@ def _read_jsonl_file(path: Path, label: str, max_bytes: int) -> Iterator[RawReco
 
 def _read_stdin(max_bytes: int) -> Iterator[RawRecord]:
     stream = sys.stdin.buffer
+    ahead: list[bytes] = []  # lines read to decide the shape, in order
     first = stream.readline()
-    rest = stream.read() if first.lstrip().startswith(b"{") and not _complete(first) else None
-    if rest is not None:
-        # A pretty-printed single record spread over several lines.
-        whole = first + rest
-        yield RawRecord("<stdin>", whole, "document", max_bytes=max_bytes, size=len(whole))
-        return
+    while first and not first.strip():  # blank lines before the first record
+        ahead.append(first)
+        first = stream.readline()
+    ahead.append(first)
+    if first.lstrip().startswith(b"{") and not _complete(first):
+        second = stream.readline()
+        while second and not second.strip():
+            ahead.append(second)
+            second = stream.readline()
+        ahead.append(second)
+        if not _whole_object(second):
+            # A pretty-printed single record spread over several lines.
+            whole = b"".join(ahead) + stream.read(max_bytes + 1)
+            if len(whole) > max_bytes:
+                yield _failed(
+                    "<stdin>",
+                    f"standard input is over the record limit of {max_bytes:,} bytes and is "
+                    "not JSON Lines; send many records one per line",
+                    len(whole),
+                )
+                return
+            yield RawRecord("<stdin>", whole, "document", max_bytes=max_bytes, size=len(whole))
+            return
+        # Otherwise JSON Lines whose first line is broken: it gets its own error below.
 
     def lines() -> Iterator[bytes]:
-        if first:
-            yield first
+        yield from (line for line in ahead if line)
         yield from stream
 
     yield from _read_lines(lines(), "<stdin>", max_bytes)
+
+
+def _whole_object(line: bytes) -> bool:
+    """True when a line is a JSON object on its own (a JSON Lines record)."""
+    text = line.strip()
+    if not text.startswith(b"{"):
+        return False
+    try:
+        return isinstance(decode_record(text), dict)
+    except JsonProblem:
+        return False
 
 
 def _complete(line: bytes) -> bool:
@@ -168,9 +197,17 @@ def _complete(line: bytes) -> bool:
     return True
 
 
-def _files_below(folder: Path) -> list[Path]:
+def _files_below(folder: Path, skip: frozenset[Path] = frozenset()) -> list[Path]:
+    """Record files in a folder and below, in name order; hidden files and ``skip`` left out."""
     suffixes = JSON_SUFFIXES | JSONL_SUFFIXES
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in suffixes)
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() in suffixes
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and p.resolve() not in skip
+    )
 
 
 def input_size(paths: Iterable[str | Path]) -> int | None:
@@ -188,8 +225,16 @@ def input_size(paths: Iterable[str | Path]) -> int | None:
     return total
 
 
-def read_raw(paths: Iterable[str | Path], max_bytes: int = MAX_RECORD_BYTES) -> Iterator[RawRecord]:
-    """Every record's bytes (or the error in its place) from the given paths, in order."""
+def read_raw(
+    paths: Iterable[str | Path],
+    max_bytes: int = MAX_RECORD_BYTES,
+    skip: Iterable[str | Path] = (),
+) -> Iterator[RawRecord]:
+    """Every record's bytes (or the error in its place) from the given paths, in order.
+
+    Files in ``skip`` (the report being written, say) are not read from folders.
+    """
+    skipped = frozenset(Path(item).resolve() for item in skip)
     for item in paths:
         if str(item) == "-":
             yield from _read_stdin(max_bytes)
@@ -197,7 +242,7 @@ def read_raw(paths: Iterable[str | Path], max_bytes: int = MAX_RECORD_BYTES) -> 
         path = Path(item)
         label = str(item)
         if path.is_dir():
-            files = _files_below(path)
+            files = _files_below(path, skipped)
             if not files:
                 yield _failed(label, "folder holds no .json, .jsonl or .ndjson files")
             for file in files:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,8 +63,15 @@ def csv_text(rows: list[list[Any]]) -> str:
 
 def _cell(value: Any) -> str:
     text = str(value)
-    # A cell starting with = + - @ is run as a formula by spreadsheets: quote it as text.
-    return f"'{text}" if text[:1] in {"=", "+", "-", "@"} else text
+    # Spreadsheets run a cell starting with = + - @ (or tab, CR) as a formula (OWASP CSV
+    # injection): such a cell gets a leading quote, unless it is a plain number.
+    if text[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text
+
+
+_FORMULA_STARTS = frozenset("=+-@\t\r")
+_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
 class DeviationLogRenderer(Renderer):

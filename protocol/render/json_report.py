@@ -20,7 +20,10 @@ __all__ = ["JsonLinesRenderer", "JsonRenderer"]
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False)
+    if "\u2028" in text or "\u2029" in text:  # line breaks to str.splitlines(): escape them
+        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return text
 
 
 class JsonRenderer(Renderer):

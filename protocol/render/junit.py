@@ -8,6 +8,7 @@ Jenkins, GitHub Actions reporters) then show deviations as failed tests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -23,8 +24,11 @@ def _attr(value: Any) -> str:
 
 
 def _clean(text: str) -> str:
-    """Drop characters XML 1.0 cannot carry (control characters other than tab and newlines)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    """Drop characters XML 1.0 cannot carry (its Char production)."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 class JUnitRenderer(Renderer):

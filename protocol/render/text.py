@@ -6,6 +6,7 @@ Patients come as they are checked; the input errors and the cohort summary
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -13,6 +14,8 @@ from protocol.findings import PatientResult, RecordError, Status
 from protocol.render.base import Renderer
 
 __all__ = ["TextRenderer"]
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x9b]")  # tab and newline are kept
 
 _COLOURS = {
     Status.MET: "32",
@@ -33,14 +36,20 @@ class TextRenderer(Renderer):
     def begin(self) -> str:
         return f"tacecheck - protocol {self.pack.id} v{self.pack.version}\n\n"
 
+    def _safe(self, text: object) -> str:
+        """Submitted text with terminal control characters shown, never obeyed."""
+        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        head = f"{result.patient_id}  ({result.cohort}, as of {result.as_of}, {result.source})"
+        head = self._safe(
+            f"{result.patient_id}  ({result.cohort}, as of {result.as_of}, {result.source})"
+        )
         lines = [self._paint(head, "1")]
         lines.append(f"  eligibility: {result.eligibility}    group: {result.group}")
-        lines.append(f"  group reason: {result.group_reason}")
-        lines.extend(f"  {name}: {text}" for name, text in result.endpoint_lines())
+        lines.append(f"  group reason: {self._safe(result.group_reason)}")
+        lines.extend(f"  {name}: {self._safe(text)}" for name, text in result.endpoint_lines())
         quiet = {Status.MET, Status.NOT_APPLICABLE}
         for finding in result.findings:
             if not self.options.verbose and finding.status in quiet:
@@ -48,7 +57,8 @@ class TextRenderer(Renderer):
             label = self._paint(f"{_label(finding.status):<13}", _COLOURS[finding.status])
             importance = f" [{finding.importance}]" if finding.importance else ""
             where = f"  at {finding.location}" if finding.location else ""
-            lines.append(f"  {finding.rule} {label} {finding.message}{importance}{where}")
+            text = self._safe(f"{finding.message}{importance}{where}")
+            lines.append(f"  {finding.rule} {label} {text}")
         return "\n".join(lines) + "\n"
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
@@ -57,7 +67,8 @@ class TextRenderer(Renderer):
             yield f"\n{heading}\n"
             for error in errors:
                 where = error.location or "(whole record)"
-                yield f"  {error.source} {where}: {error.text(self.options.hide_values)}\n"
+                text = f"{error.source} {where}: {error.text(self.options.hide_values)}"
+                yield f"  {self._safe(text)}\n"
         yield "\n" + "\n".join(self._summary(summary)) + "\n"
 
     def _summary(self, summary: Mapping[str, Any]) -> list[str]:
