@@ -20,7 +20,8 @@ from typing import Any
 
 from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
 from protocol.render.base import Renderer
-from protocol.render.timeline_svg import GRADE_COLOURS, deviations, locate, timeline_svg
+from protocol.render.course import deviations, locate
+from protocol.render.timeline_svg import GRADE_COLOURS, timeline_svg
 
 __all__ = ["HtmlRenderer"]
 

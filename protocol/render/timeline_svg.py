@@ -1,8 +1,10 @@
 """One patient's course as an inline SVG timeline, with the protocol windows over it.
 
-The drawing is made of lanes on one date axis: the protocol windows (shaded
-bands across every lane), TACE #1, #2, #3... numbered by date, imaging
-results (progression and recurrence as red triangles), sorafenib dosing
+The record is read by :mod:`protocol.render.course` (dates, doses, windows,
+deviations); this module lays it out. The drawing is made of lanes on one
+date axis: the protocol windows (shaded bands across every lane), TACE #1,
+#2, #3... numbered by date, imaging results (progression and recurrence as
+red triangles), sorafenib dosing
 periods as bars whose height is the daily dose, adverse events coloured by
 CTCAE grade, status dates (diagnosis, withdrawal, last contact, death) and
 the TTP and OS endpoints. Every number that defines a window comes from the
@@ -27,23 +29,22 @@ from html import escape
 from typing import Any
 
 from protocol.dates import PartialDate, add_months
-from protocol.findings import Finding, PatientResult, Status
+from protocol.findings import PatientResult
+from protocol.render.course import (
+    SORAFENIB_ARM,
+    Window,
+    daily_dose,
+    deviations,
+    iso_day,
+    locate,
+    parse_date,
+    protocol_windows,
+    record_items,
+    tace_dates,
+)
 
-__all__ = [
-    "GRADE_COLOURS",
-    "Drawing",
-    "Window",
-    "daily_dose",
-    "deviations",
-    "locate",
-    "parse_date",
-    "protocol_windows",
-    "tace_dates",
-    "timeline_svg",
-]
+__all__ = ["GRADE_COLOURS", "Drawing", "timeline_svg"]
 
-SORAFENIB_ARM = "sorafenib_after_tace"
-CONTROL_ARM = "tace_alone_control"
 
 WIDTH = 1100
 LEFT = 108  # lane names
@@ -67,159 +68,6 @@ WINDOW_COLOURS = {
     "exposure": "#ef6c00",
     "control": "#8e24aa",
 }
-
-
-# --- reading the record ---------------------------------------------------------------
-
-
-def parse_date(value: Any) -> PartialDate | None:
-    """The record's date, full or partial, or ``None`` when absent or unreadable."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return PartialDate.parse(value)
-    except ValueError:
-        return None
-
-
-def _items(record: Mapping[str, Any], key: str) -> list[tuple[int, Mapping[str, Any]]]:
-    value = record.get(key)
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
-
-
-def tace_dates(record: Mapping[str, Any]) -> list[tuple[PartialDate, list[int]]]:
-    """TACE procedures numbered by date: (date, array indexes), same date = one procedure."""
-    by_text: dict[str, tuple[PartialDate, list[int]]] = {}
-    for i, item in _items(record, "tace"):
-        when = parse_date(item.get("date"))
-        if when is not None:
-            by_text.setdefault(str(when), (when, []))[1].append(i)
-    return sorted(by_text.values(), key=lambda entry: (entry[0].earliest, entry[0].latest))
-
-
-def daily_dose(period: Mapping[str, Any], administrations: Mapping[str, float]) -> float | None:
-    """Dose per administration times administrations per day (pack parameter)."""
-    dose = period.get("dose_mg")
-    per_day = administrations.get(str(period.get("frequency")))
-    if not isinstance(dose, int | float) or isinstance(dose, bool) or per_day is None:
-        return None
-    return float(dose) * float(per_day)
-
-
-def deviations(result: PatientResult) -> list[Finding]:
-    """The findings drawn as numbered badges: those ``not_met``, in report order."""
-    return [f for f in result.findings if f.status is Status.NOT_MET]
-
-
-def locate(finding: Finding) -> str | None:
-    """The JSON Pointer a finding is about: its location, else its instance."""
-    return finding.location or finding.instance
-
-
-# --- protocol windows -----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """A protocol window drawn over the timeline (a band, or a line when one day)."""
-
-    kind: str  # progression, start, exposure, control
-    label: str
-    start: date
-    end: date
-    detail: str
-    uncertain: bool = False
-
-    @property
-    def is_line(self) -> bool:
-        return self.start == self.end
-
-
-def _iso(d: date) -> str:
-    return d.isoformat()
-
-
-def _span(start: date, end: date) -> str:
-    return _iso(start) if start == end else f"{_iso(start)} – {_iso(end)}"
-
-
-def protocol_windows(
-    record: Mapping[str, Any], cohort: str, params: Mapping[str, Any]
-) -> list[Window]:
-    """The windows the protocol sets for this patient, from the pack parameters."""
-    taces = [when for when, _ in tace_dates(record)]
-    windows: list[Window] = []
-    if cohort == SORAFENIB_ARM:
-        if taces:
-            months = int(params["progression_window_months"])
-            first = taces[0]
-            end = add_months(first.latest, months)
-            windows.append(
-                Window(
-                    "progression",
-                    f"Progression window: TACE #1 + {months} mo, until {_iso(end)}",
-                    first.earliest,
-                    end,
-                    f"Progression must be seen no later than TACE #1 ({first}) + {months} "
-                    f"calendar months = {_iso(end)}.",
-                    not first.is_full,
-                )
-            )
-        if len(taces) >= 2:
-            low, high = int(params["start_window_first_day"]), int(params["start_window_last_day"])
-            second = taces[1]
-            start = second.earliest + timedelta(days=low)
-            end = second.latest + timedelta(days=high)
-            windows.append(
-                Window(
-                    "start",
-                    f"Sorafenib start window {_span(start, end)} (TACE #2 + day {low}–{high})",
-                    start,
-                    end,
-                    f"First sorafenib dose due on day {low} to {high} after TACE #2 "
-                    f"({second}): {_span(start, end)}.",
-                    not second.is_full,
-                )
-            )
-        starts = [
-            when
-            for _, item in _items(record, "sorafenib")
-            if (when := parse_date(item.get("start_date"))) is not None
-        ]
-        if starts:
-            months = int(params["exposure_threshold_months"])
-            first_dose = min(starts, key=lambda d: d.earliest)
-            low_end = add_months(min(d.earliest for d in starts), months)
-            high_end = add_months(min(d.latest for d in starts), months)
-            windows.append(
-                Window(
-                    "exposure",
-                    f"{months} months of sorafenib reached {_span(low_end, high_end)}",
-                    low_end,
-                    high_end,
-                    f"First dose ({first_dose}) + {months} calendar months: exposure up to "
-                    f"here is the threshold between the analysis groups.",
-                    not first_dose.is_full,
-                )
-            )
-    elif cohort == CONTROL_ARM and len(taces) >= 2:
-        months = int(params["control_interval_months"])
-        second = taces[1]
-        end = add_months(second.latest, months)
-        windows.append(
-            Window(
-                "control",
-                f"Control interval: TACE #3 due before {_iso(end)} (TACE #2 + {months} mo)",
-                second.earliest,
-                end,
-                f"A control's TACE #3 must come less than {months} calendar months after "
-                f"TACE #2 ({second}), that is before {_iso(end)}.",
-                not second.is_full,
-            )
-        )
-    return windows
 
 
 # --- layout ---------------------------------------------------------------------------
@@ -419,7 +267,7 @@ def _tace_lane(record: Mapping[str, Any], scale: _Scale) -> _Lane:
 
 def _imaging_lane(record: Mapping[str, Any], scale: _Scale, progressed: set[str]) -> _Lane:
     lane = _Lane("Imaging")
-    for i, item in _items(record, "imaging"):
+    for i, item in record_items(record, "imaging"):
         when = parse_date(item.get("date"))
         if when is None:
             continue
@@ -440,7 +288,7 @@ def _imaging_lane(record: Mapping[str, Any], scale: _Scale, progressed: set[str]
 
 def _ae_lane(record: Mapping[str, Any], scale: _Scale, flag_grade: int) -> _Lane:
     lane = _Lane("Adverse events", row=ROW + 8, centre=ROW / 2 + 8)
-    for i, item in _items(record, "adverse_events"):
+    for i, item in record_items(record, "adverse_events"):
         onset = parse_date(item.get("onset_date"))
         if onset is None:
             continue
@@ -589,7 +437,7 @@ def _all_dates(record: Mapping[str, Any]) -> Iterable[PartialDate]:
         ("sorafenib", ("start_date", "end_date")),
         ("adverse_events", ("onset_date", "resolution_date")),
     ):
-        for _, item in _items(record, key):
+        for _, item in record_items(record, key):
             for name in field_names:
                 if when := parse_date(item.get(name)):
                     yield when
@@ -677,8 +525,8 @@ def _bands(windows: Sequence[Window], scale: _Scale, top: float, bottom: float) 
         colour = WINDOW_COLOURS.get(window.kind, "#607d8b")
         x0, x1 = scale.x(window.start), scale.x(window.end)
         data = (
-            f'class="window window-{window.kind}" data-start="{_iso(window.start)}" '
-            f'data-end="{_iso(window.end)}"'
+            f'class="window window-{window.kind}" data-start="{iso_day(window.start)}" '
+            f'data-end="{iso_day(window.end)}"'
         )
         dash = ' stroke-dasharray="5 3"' if window.uncertain or window.is_line else ""
         if x1 - x0 < 2.5:
@@ -727,7 +575,7 @@ def _draw_dosing(
     administrations = params.get("daily_administrations") or {}
     low, high = params.get("min_daily_dose_mg"), params.get("max_daily_dose_mg")
     periods = []
-    for i, item in _items(record, "sorafenib"):
+    for i, item in record_items(record, "sorafenib"):
         start = parse_date(item.get("start_date"))
         if start is None:
             continue
