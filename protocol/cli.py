@@ -21,7 +21,6 @@ from protocol.engine import EngineError
 from protocol.packs import PackError, load_pack
 from protocol.progress import Progress
 from protocol.records import record_schema
-from protocol.records.sources import input_size
 from protocol.render import FORMATS, RenderOptions, renderer_for
 
 __all__ = ["main"]
@@ -197,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
         timelines=args.html_timelines,
     )
     renderer = renderer_for(args.format, pack, options)
-    progress = Progress.for_terminal(input_size(args.paths), args.quiet)
+    progress = Progress.for_terminal(args.paths, args.quiet)
     if not args.output:
         if isinstance(sys.stdout, io.TextIOWrapper):
             sys.stdout.reconfigure(encoding="utf-8")  # reports are UTF-8 whatever the locale

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
+
+from protocol.records.sources import input_size
 
 __all__ = ["Progress"]
 
@@ -38,9 +42,12 @@ class Progress:
         self._width = width
 
     @classmethod
-    def for_terminal(cls, total_bytes: int | None, quiet: bool) -> Progress:
+    def for_terminal(cls, paths: Iterable[str | Path], quiet: bool) -> Progress:
+        """On standard error when it is a terminal; the inputs are sized only then."""
         stream = sys.stderr
-        return cls(total_bytes, enabled=not quiet and stream.isatty(), stream=stream)
+        enabled = not quiet and stream.isatty()
+        total = input_size(paths) if enabled else None
+        return cls(total, enabled=enabled, stream=stream)
 
     def advance(self, records: int, size: int) -> None:
         self.records += records

@@ -37,5 +37,5 @@ def test_disabled_or_before_its_delay_writes_nothing() -> None:
 
 def test_for_terminal_is_off_when_stderr_is_not_a_tty_or_quiet() -> None:
     # Under pytest, standard error is captured, not a terminal.
-    assert Progress.for_terminal(1000, quiet=False).enabled is False
-    assert Progress.for_terminal(1000, quiet=True).enabled is False
+    assert Progress.for_terminal(["examples"], quiet=False).enabled is False
+    assert Progress.for_terminal(["examples"], quiet=True).enabled is False

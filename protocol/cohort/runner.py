@@ -30,7 +30,7 @@ from protocol.findings import RecordError
 from protocol.packs.model import Pack
 from protocol.progress import Progress
 from protocol.records import load_record
-from protocol.records.sources import RawRecord, input_size, read_raw
+from protocol.records.sources import RawRecord, read_raw
 from protocol.render.base import Renderer
 
 __all__ = ["ChunkResult", "RunResult", "process_chunk", "run_cohort"]
@@ -181,7 +181,7 @@ def run_cohort(
     ``skip`` names files never to read from the folders given (the report itself).
     """
     paths = list(paths)
-    progress = progress or Progress(input_size(paths), enabled=False)
+    progress = progress or Progress(None, enabled=False)
     context = _Context(pack, as_of, renderer)
     summary = CohortSummary()
     with contextlib.ExitStack() as stack:

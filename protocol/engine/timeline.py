@@ -7,13 +7,14 @@ ongoing (or ends after the as-of date) runs until the as-of date.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from protocol.dates import DateRange, PartialDate
 from protocol.records.model import AdverseEvent, DosingPeriod, PatientRecord
 
-__all__ = ["Period", "Procedure", "Timeline", "day_span", "span_text"]
+__all__ = ["Period", "Procedure", "Timeline", "day_span", "number_by_date", "span_text"]
 
 
 def day_span(start: DateRange, end: DateRange) -> tuple[int, int]:
@@ -28,6 +29,23 @@ def span_text(low: int, high: int) -> str:
     if low == high:
         return str(low)
     return f"{low}-{high}" if low >= 0 else f"{low} to {high}"
+
+
+def number_by_date(
+    entries: Iterable[tuple[int, PartialDate]],
+) -> list[tuple[PartialDate, tuple[int, ...]]]:
+    """TACE entries as procedures in date order: entries sharing a date are one procedure.
+
+    ``entries`` are (array index, date); each procedure is (date, its array indexes).
+    The pack's ``tace-numbering`` decision, used by the checker and by the timeline drawing.
+    """
+    groups: dict[str, list[int]] = {}
+    dates: dict[str, PartialDate] = {}
+    for index, when in entries:
+        groups.setdefault(str(when), []).append(index)
+        dates[str(when)] = when
+    ordered = sorted(groups, key=lambda key: (dates[key].earliest, dates[key].latest))
+    return [(dates[key], tuple(groups[key])) for key in ordered]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,15 +79,12 @@ class Timeline:
         self.record = record
         self.as_of = as_of
         self.as_of_range = DateRange(as_of, as_of)
-        groups: dict[str, list[int]] = {}
-        dates: dict[str, PartialDate] = {}
-        for index, tace in enumerate(record.tace):
-            if self.happened(tace.date):
-                groups.setdefault(str(tace.date), []).append(index)
-                dates[str(tace.date)] = tace.date
-        ordered = sorted(groups, key=lambda key: (dates[key].earliest, dates[key].latest))
+        happened = (
+            (i, tace.date) for i, tace in enumerate(record.tace) if self.happened(tace.date)
+        )
         self.procedures = tuple(
-            Procedure(n, dates[key], tuple(groups[key])) for n, key in enumerate(ordered, 1)
+            Procedure(n, when, indices)
+            for n, (when, indices) in enumerate(number_by_date(happened), 1)
         )
         self.imaging = tuple(
             (i, im) for i, im in enumerate(record.imaging) if self.happened(im.date)

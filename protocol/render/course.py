@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from protocol.dates import PartialDate, add_months
+from protocol.engine.timeline import number_by_date
 from protocol.findings import Finding, PatientResult, Status
 
 __all__ = [
@@ -56,14 +57,18 @@ def record_items(record: Mapping[str, Any], key: str) -> list[tuple[int, Mapping
     return [(i, item) for i, item in enumerate(value) if isinstance(item, Mapping)]
 
 
-def tace_dates(record: Mapping[str, Any]) -> list[tuple[PartialDate, list[int]]]:
-    """TACE procedures numbered by date: (date, array indexes), same date = one procedure."""
-    by_text: dict[str, tuple[PartialDate, list[int]]] = {}
-    for i, item in record_items(record, "tace"):
-        when = parse_date(item.get("date"))
-        if when is not None:
-            by_text.setdefault(str(when), (when, []))[1].append(i)
-    return sorted(by_text.values(), key=lambda entry: (entry[0].earliest, entry[0].latest))
+def tace_dates(record: Mapping[str, Any]) -> list[tuple[PartialDate, tuple[int, ...]]]:
+    """TACE procedures numbered as the checker numbers them: (date, array indexes).
+
+    Unlike the checker's timeline, TACEs after the as-of date are kept: the drawing
+    shows them, clipped at its right edge.
+    """
+    entries = [
+        (i, when)
+        for i, item in record_items(record, "tace")
+        if (when := parse_date(item.get("date"))) is not None
+    ]
+    return number_by_date(entries)
 
 
 def daily_dose(period: Mapping[str, Any], administrations: Mapping[str, float]) -> float | None:
