@@ -20,6 +20,7 @@ __all__ = [
     "RecordError",
     "Report",
     "Status",
+    "exit_code",
 ]
 
 
@@ -224,6 +225,9 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        return 1 if any(p.has_not_met for p in self.patients) else 0
+        return exit_code(bool(self.errors), any(p.has_not_met for p in self.patients))
+
+
+def exit_code(input_errors: bool, not_met: bool) -> int:
+    """0 nothing not met, 1 a finding not met, 2 an input error (PROTOCOL.md)."""
+    return 2 if input_errors else 1 if not_met else 0

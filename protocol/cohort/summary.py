@@ -16,7 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
+from protocol.findings import (
+    ATTENTION_ORDER,
+    Finding,
+    PatientResult,
+    RecordError,
+    Status,
+    exit_code,
+)
 from protocol.packs.model import Pack
 
 __all__ = ["CohortSummary"]
@@ -135,10 +142,7 @@ class CohortSummary:
 
     @property
     def exit_code(self) -> int:
-        """0 nothing not met, 1 a finding not met, 2 an input error (PROTOCOL.md)."""
-        if self.errors:
-            return 2
-        return 1 if self.not_met else 0
+        return exit_code(bool(self.errors), bool(self.not_met))
 
     # --- reporting ---------------------------------------------------------------------
 
