@@ -81,6 +81,26 @@ Feature: Data consistency
 
   Rule: DAT004 - nothing after the as-of date
 
+    Scenario: The data cut-off before the as-of date is the date checked against
+      Given TACE #2 on 2012-03-01
+      And last contact on 2012-11-15
+      And data cutoff on 2012-10-31
+      When the record is checked as of 2012-12-31
+      Then DAT004 is not met
+      And the explanation says "as-of date 2012-10-31"
+      And the check date is 2012-10-31 because of the data_cutoff_date
+
+    Scenario: An as-of date before the data cut-off is the date checked against
+      Given TACE #2 on 2012-03-01
+      And data cutoff on 2013-06-30
+      When the record is checked as of 2012-12-31
+      Then the check date is 2012-12-31 because of the option
+
+    Scenario: With neither an as-of date nor a data cut-off, the check is as of today
+      Given TACE #2 on 2012-03-01
+      When the record is checked with no as-of date
+      Then the check is as of today
+
     Scenario: Everything dated before the as-of date
       Given TACE #2 on 2012-03-01
       When the record is checked as of 2012-12-31
@@ -106,6 +126,15 @@ Feature: Data consistency
         | 2013-01-01 | not met |
 
   Rule: DAT005 - dosing periods do not overlap
+
+    Scenario: No dosing periods: nothing can overlap
+      Given TACE #2 on 2012-03-01
+      When the record is checked as of 2012-12-31
+      Then DAT005 is not applicable
+      And the explanation says "No dosing periods recorded"
+      And DAT002 is not applicable
+      And DAT003 is not applicable
+      And DAT006 is not applicable
 
     Scenario: Consecutive dosing periods
       Given TACE #2 on 2012-03-01

@@ -125,6 +125,8 @@ class PatientResult:
     site_id: str | None = None
     as_of: str | None = None
     group_basis: str | None = None  # why unassigned, in the pack's words (for the summary)
+    as_of_basis: str | None = None  # "option", "data_cutoff_date" or "today"
+    as_of_reason: str | None = None  # why that as-of date, in words
 
     def endpoint_lines(self) -> list[tuple[str, str]]:
         """(``TTP``/``OS``, what it is in words) for each endpoint computed or explained."""
@@ -159,6 +161,9 @@ class PatientResult:
         if self.site_id is not None:
             out["site_id"] = self.site_id
         out["as_of"] = self.as_of
+        if self.as_of_basis is not None:
+            out["as_of_basis"] = self.as_of_basis
+            out["as_of_reason"] = self.as_of_reason
         out.update(
             {
                 "eligibility": str(self.eligibility),

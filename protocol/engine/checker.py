@@ -26,13 +26,31 @@ from protocol.records.model import PatientRecord
 __all__ = ["as_of_for", "check_record", "eligibility_of"]
 
 
-def as_of_for(record: PatientRecord, as_of: date | None) -> date:
-    """The check date: the one given, else the record's data cut-off, else today."""
+def as_of_for(record: PatientRecord, as_of: date | None) -> tuple[date, str, str]:
+    """The check date, its basis and the reason in words (the pack's ``as-of`` decision).
+
+    The earlier of ``--as-of`` and the record's data cut-off (the record holds no data
+    after its cut-off, so a later date would read "not recorded" as "did not happen");
+    with neither, today. The basis is ``option``, ``data_cutoff_date`` or ``today``.
+    """
+    cutoff = record.data_cutoff_date.latest if record.data_cutoff_date is not None else None
+    if cutoff is not None and (as_of is None or cutoff < as_of):
+        if as_of is None:
+            reason = f"the record's data cut-off {cutoff}; no --as-of was given"
+        else:
+            reason = (
+                f"the record's data cut-off {cutoff}, earlier than --as-of {as_of}:"
+                " the record holds no data after it"
+            )
+        return cutoff, "data_cutoff_date", reason
     if as_of is not None:
-        return as_of
-    if record.data_cutoff_date is not None:
-        return record.data_cutoff_date.latest
-    return date.today()
+        if cutoff is None:
+            return as_of, "option", f"--as-of {as_of}; the record has no data cut-off"
+        if cutoff == as_of:
+            return as_of, "option", f"--as-of {as_of}, the same day as the record's data cut-off"
+        return as_of, "option", f"--as-of {as_of}, earlier than the record's data cut-off {cutoff}"
+    today = date.today()
+    return today, "today", f"today ({today}): neither --as-of nor a data cut-off was given"
 
 
 def eligibility_of(findings: Iterable[Finding]) -> tuple[Eligibility, list[str]]:
@@ -128,7 +146,7 @@ def check_record(
     record: PatientRecord, pack: Pack, as_of: date | None = None, source: str = ""
 ) -> PatientResult:
     """Every applicable rule's finding, eligibility, group and endpoints for one patient."""
-    when = as_of_for(record, as_of)
+    when, as_of_basis, as_of_reason = as_of_for(record, as_of)
     timeline = Timeline(record, when)
     rules = pack.rules_for(record.cohort)
     first_rules = [r for r in rules if not SUBJECTS[r.subject].needs_eligibility]
@@ -177,4 +195,6 @@ def check_record(
         site_id=record.site_id,
         as_of=when.isoformat(),
         group_basis=basis,
+        as_of_basis=as_of_basis,
+        as_of_reason=as_of_reason,
     )

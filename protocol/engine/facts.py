@@ -14,6 +14,7 @@ so the pack loader can refuse a clause or template that names anything else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -47,6 +48,7 @@ class Subject:
 
 
 SUBJECTS: dict[str, Subject] = {}
+_INDEX = re.compile(r"/\d+")
 
 
 def _subject(
@@ -115,9 +117,14 @@ def _tace_history(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> 
     seen: dict[str, list[int]] = {}
     for index, tace in enumerate(t.record.tace):
         seen.setdefault(str(tace.date), []).append(index)
-    repeated = {k: v for k, v in seen.items() if len(v) > 1}
+    # Shared dates in date order, never in array order.
+    shared = sorted(
+        (k for k, v in seen.items() if len(v) > 1),
+        key=lambda k: (PartialDate.parse(k).earliest, PartialDate.parse(k).latest, k),
+    )
+    repeated = {k: seen[k] for k in shared}
     full = [k for k in repeated if PartialDate.parse(k).is_full]
-    first = min(repeated.values(), key=lambda v: v[1]) if repeated else None
+    first = repeated[shared[0]] if repeated else None
     return [
         Fact(
             "tace_history",
@@ -152,7 +159,12 @@ def _first_progression(t: Timeline, p: Mapping[str, Any]) -> tuple[int, Any] | N
         for i, im in t.imaging
         if im.result in results and im.date.latest > tace1.date.earliest
     ]
-    return min(candidates, key=lambda c: (c[1].date.earliest, c[0])) if candidates else None
+    # Ties on the date are broken by content, never by position in the array.
+    return (
+        min(candidates, key=lambda c: (c[1].date.earliest, c[1].date.latest, repr(c[1])))
+        if candidates
+        else None
+    )
 
 
 @_subject(
@@ -339,7 +351,11 @@ def _prior_grades(t: Timeline, start: DateRange) -> tuple[int, int, str]:
 def _dosing_period(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[Fact]:
     """Each sorafenib dosing period: its daily dose, frequency and reason (DOS001-DOS004)."""
     facts = []
-    for number, period in enumerate(t.periods, 1):
+    # Periods are numbered by start date (content breaks ties), not by array position.
+    by_date = sorted(t.periods, key=lambda x: (x.start.earliest, x.start.latest, repr(x.period)))
+    numbers = {x.index: n for n, x in enumerate(by_date, 1)}
+    for period in t.periods:
+        number = numbers[period.index]
         daily = _daily(period.period, p)
         definite, possible, label = _prior_grades(t, period.start)
         dp = period.period
@@ -382,21 +398,30 @@ def _within(onset: DateRange, periods: tuple[Period, ...]) -> str:
 
 
 def _change_after(day: int, t: Timeline, p: Mapping[str, Any]) -> tuple[str, str]:
-    periods = sorted(t.periods, key=lambda x: x.start.earliest.toordinal())
-    current = next(
-        (x for x in periods if x.start.earliest.toordinal() <= day <= x.end.earliest.toordinal()),
-        None,
-    )
-    if current is None:
+    """Whether dosing shows a lower dose or a gap after ``day``, whatever the array order.
+
+    Only values decide (dates, doses), never positions: among periods running at
+    onset the highest daily dose is the one in effect and the latest end the one
+    that counts; the next period is the earliest starting after every running one.
+    """
+    running = [
+        x for x in t.periods if x.start.earliest.toordinal() <= day <= x.end.earliest.toordinal()
+    ]
+    if not running:
         return "no", "no dosing period was running at onset"
-    daily = _daily(current.period, p)
-    later = [x for x in periods if x.start.earliest > current.start.earliest]
+    daily = max(_daily(x.period, p) for x in running)
+    last_start = max(x.start.earliest for x in running)
+    later = sorted(
+        (x for x in t.periods if x.start.earliest > last_start),
+        key=lambda x: (x.start.earliest, _daily(x.period, p), str(x.period.start_date)),
+    )
     lower = next((x for x in later if _daily(x.period, p) < daily), None)
     if lower is not None:
         return "yes", (
             f"dose lowered to {_daily(lower.period, p):g} mg/day from {lower.period.start_date}"
         )
-    if not current.ongoing:
+    if not any(x.ongoing for x in running):
+        current = max(running, key=lambda x: (x.end.earliest, str(x.period.end_date)))
         following = later[0] if later else None
         end = current.end.earliest.toordinal()
         if following is None:
@@ -510,7 +535,21 @@ def _dated_items(t: Timeline) -> list[tuple[str, PartialDate]]:
     if r.withdrawal is not None:
         items.append(("/withdrawal/date", r.withdrawal.date))
     items.append(("/last_contact_date", r.last_contact_date))
-    return [(pointer, value) for pointer, value in items if value is not None]
+    return _by_date([(pointer, value) for pointer, value in items if value is not None])
+
+
+def _by_date(items: list[tuple[str, PartialDate]]) -> list[tuple[str, PartialDate]]:
+    """Dated items in date order, then by field: never by position in an array."""
+    return sorted(
+        items,
+        key=lambda item: (
+            item[1].earliest,
+            item[1].latest,
+            str(item[1]),
+            _INDEX.sub("", item[0]),
+            item[0],
+        ),
+    )
 
 
 def _listing(items: list[tuple[str, PartialDate]]) -> str:
@@ -552,7 +591,7 @@ def _asof_consistency(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any])
     """Dates recorded after the as-of date (DAT004)."""
     items = _dated_items(t)
     if t.record.death_date is not None:
-        items.append(("/death_date", t.record.death_date))
+        items = _by_date([*items, ("/death_date", t.record.death_date)])
     after = [(ptr, v) for ptr, v in items if v.earliest > t.as_of]
     return [
         Fact(
@@ -587,6 +626,8 @@ def _dosing_overlap(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -
             else DateRange(max(t.as_of, x.start_date.latest), max(t.as_of, x.start_date.latest))
         )
         spans.append((i, x.start_date.range, end))
+    # Pairs in the periods' date order (content breaks ties), never in array order.
+    spans.sort(key=lambda s: (s[1].earliest, s[2].earliest, repr(t.record.sorafenib[s[0]])))
     sure: list[str] = []
     maybe: list[str] = []
     for a in range(len(spans)):

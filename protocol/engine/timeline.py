@@ -122,7 +122,8 @@ class Timeline:
     def first_start(self) -> Period | None:
         if not self.periods:
             return None
-        return min(self.periods, key=lambda p: (p.start.earliest, p.start.latest))
+        # Ties on the start are broken by content, never by position in the array.
+        return min(self.periods, key=lambda p: (p.start.earliest, p.start.latest, repr(p.period)))
 
     @property
     def stop(self) -> tuple[str, DateRange] | None:

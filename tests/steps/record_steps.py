@@ -198,6 +198,31 @@ def step_check(
     outcome["result"] = check(record, as_of=datetime.date.fromisoformat(as_of), pack=checker_pack)
 
 
+@when("the record is checked with no as-of date")
+def step_check_today(record: dict[str, Any], outcome: dict[str, Any], checker_pack: Pack) -> None:
+    outcome["result"] = check(record, pack=checker_pack)
+
+
+# --- Then: the check date -----------------------------------------------------
+
+
+@then(
+    parsers.re(
+        r"the check date is (?P<when>\d{4}-\d{2}-\d{2}) because of the"
+        r" (?P<basis>option|data_cutoff_date)$"
+    )
+)
+def step_check_date(outcome: dict[str, Any], when: str, basis: str) -> None:
+    result = _result(outcome)
+    assert (result.as_of, result.as_of_basis) == (when, basis), result.as_of_reason
+
+
+@then("the check is as of today")
+def step_check_today_date(outcome: dict[str, Any]) -> None:
+    result = _result(outcome)
+    assert (result.as_of, result.as_of_basis) == (datetime.date.today().isoformat(), "today")
+
+
 # --- Then: findings -----------------------------------------------------------
 
 
