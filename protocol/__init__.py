@@ -26,7 +26,7 @@ from protocol.findings import (
 )
 from protocol.packs import Pack, PackError, load_pack
 from protocol.render import FORMATS, Renderer, RenderOptions, renderer_for
-from protocol.session import Session
+from protocol.session import Session, SessionError
 
 __all__ = [
     "FORMATS",
@@ -44,6 +44,7 @@ __all__ = [
     "Report",
     "RunResult",
     "Session",
+    "SessionError",
     "Status",
     "check",
     "check_many",

@@ -22,9 +22,37 @@ from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
-__all__ = ["DateRange", "PartialDate", "add_months", "day_number"]
+__all__ = [
+    "EARLIEST_YEAR",
+    "LATEST_YEAR",
+    "DateProblem",
+    "DateRange",
+    "PartialDate",
+    "add_months",
+    "day_number",
+]
+
+# The years a record's dates may fall in. Not a study parameter but a plausibility bound of
+# the record format: wide enough that a typo such as 2102 for 2012 still reaches the checker
+# (DAT004 queries it), narrow enough that 9012 or 0001 is refused at the door instead of
+# breaking calendar arithmetic (year 9999 + 6 months) or the drawn timeline. The schema's
+# date pattern says the same (tests/test_input_dates.py holds the two together).
+EARLIEST_YEAR = 1900
+LATEST_YEAR = 2999
 
 _PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
+
+
+class DateProblem(ValueError):
+    """Why a text is not an acceptable date; ``kind`` is ``shape``, ``range`` or ``calendar``.
+
+    The message spells out the value (``February 2011 has 28 days, there is no day 29``);
+    a reader that must not show values says what ``kind`` means instead.
+    """
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def day_number(d: date) -> int:
@@ -79,23 +107,32 @@ class PartialDate:
     @classmethod
     def _parse(cls, text: str) -> PartialDate:
         if not isinstance(text, str):
-            raise ValueError(f"expected a date string, got {type(text).__name__}")
+            raise DateProblem("shape", f"expected a date string, got {type(text).__name__}")
         match = _PATTERN.fullmatch(text)
         if match is None:
-            raise ValueError(f"{text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)")
+            raise DateProblem(
+                "shape", f"{text!r} is not an ISO 8601 date (YYYY-MM-DD, YYYY-MM or YYYY)"
+            )
         year, month, day = (int(g) if g else None for g in match.groups())
         assert year is not None
         if year < 1:
-            raise ValueError("year 0000 does not exist")
+            raise DateProblem("calendar", "year 0000 does not exist")
+        if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+            raise DateProblem(
+                "range",
+                f"year {year:04d} is outside the accepted range "
+                f"{EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31",
+            )
         if month is not None and not 1 <= month <= 12:
-            raise ValueError(f"month {month:02d} does not exist")
+            raise DateProblem("calendar", f"month {month:02d} does not exist")
         if day is not None:
             assert month is not None
             last = calendar.monthrange(year, month)[1]
             if not 1 <= day <= last:
-                raise ValueError(
+                raise DateProblem(
+                    "calendar",
                     f"{calendar.month_name[month]} {year} has {last} days, "
-                    f"there is no day {day:02d}"
+                    f"there is no day {day:02d}",
                 )
         return cls(year, month, day)
 

@@ -22,14 +22,28 @@ from typing import Any
 from protocol.engine import check_record
 from protocol.findings import PatientResult, RecordError
 from protocol.packs import Pack, load_pack
-from protocol.records import load_record
+from protocol.records import load_record, non_json_values
+from protocol.records.validation import MAX_ERRORS_PER_RECORD
 
-__all__ = ["EVENT_KINDS", "Session"]
+__all__ = ["EVENT_KINDS", "Session", "SessionError"]
 
 LIST_EVENTS = ("tace", "imaging", "sorafenib", "adverse_events")
 SINGLE_EVENTS = ("diagnosis", "withdrawal", "death_date", "last_contact_date", "data_cutoff_date")
 EVENT_KINDS = LIST_EVENTS + SINGLE_EVENTS
 HEADER = ("schema_version", "patient_id", "cohort", "site_id")
+
+
+class SessionError(ValueError):
+    """A session could not be opened: its header is not valid.
+
+    The message never quotes a submitted value (an invalid patient id may be a name);
+    ``errors`` holds the full :class:`RecordError` list, values included, for a caller
+    that may show them.
+    """
+
+    def __init__(self, errors: list[RecordError]) -> None:
+        super().__init__("; ".join(f"{e.location}: {e.text(hide_values=True)}" for e in errors))
+        self.errors = errors
 
 
 class Session:
@@ -57,14 +71,16 @@ class Session:
         self._result: PatientResult | None = None
         errors = self._recheck(self._record)
         if errors:
-            raise ValueError("; ".join(f"{e.location}: {e.text()}" for e in errors))
+            raise SessionError(errors)
 
     @classmethod
     def from_header(
         cls, record: dict[str, Any], as_of: date | None = None, pack: Pack | str | None = None
     ) -> Session:
         """A session opened with a record's header fields (its events are added later)."""
-        return cls(record["patient_id"], record["cohort"], as_of, pack, record.get("site_id"))
+        return cls(
+            record.get("patient_id"), record.get("cohort"), as_of, pack, record.get("site_id")
+        )
 
     @staticmethod
     def events_of(record: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -102,7 +118,15 @@ class Session:
             ]
         candidate = copy.deepcopy(self._record)
         if kind in LIST_EVENTS:
-            candidate.setdefault(kind, []).append(copy.deepcopy(value))
+            candidate.setdefault(kind, []).append(value)
+        else:
+            candidate[kind] = value
+        # Checked before it is copied: a value no JSON can hold might not even copy.
+        errors = non_json_values(candidate, self.source, MAX_ERRORS_PER_RECORD)
+        if errors:
+            return errors
+        if kind in LIST_EVENTS:
+            candidate[kind][-1] = copy.deepcopy(value)  # later changes by the caller stay out
         else:
             candidate[kind] = copy.deepcopy(value)
         errors = self._recheck(candidate)

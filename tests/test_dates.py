@@ -21,8 +21,9 @@ from protocol.dates import DateRange, PartialDate, add_months, day_number
         ("2012-03", 2012, 3, None, "month"),
         ("2012", 2012, None, None, "year"),
         ("2012-02-29", 2012, 2, 29, "day"),
-        ("0001-01-01", 1, 1, 1, "day"),
-        ("9999-12-31", 9999, 12, 31, "day"),
+        ("1900-01-01", 1900, 1, 1, "day"),  # the first day of the accepted range
+        ("2999-12-31", 2999, 12, 31, "day"),  # and the last
+        ("2102", 2102, None, None, "year"),  # a typo for 2012 still reaches DAT004
     ],
 )
 def test_parse_keeps_what_was_written(
@@ -67,6 +68,11 @@ def test_earliest_and_latest_day_a_date_stands_for(text: str, earliest: date, la
         ("2012-00", "month 00 does not exist"),
         ("2012-13-01", "month 13 does not exist"),
         ("0000", "year 0000 does not exist"),
+        ("0001-01-01", "year 0001 is outside the accepted range 1900-01-01 to 2999-12-31"),
+        ("1899-12-31", "year 1899 is outside the accepted range 1900-01-01 to 2999-12-31"),
+        ("3000-01-01", "year 3000 is outside the accepted range 1900-01-01 to 2999-12-31"),
+        ("9012", "year 9012 is outside the accepted range 1900-01-01 to 2999-12-31"),
+        ("9999-12-31", "year 9999 is outside the accepted range 1900-01-01 to 2999-12-31"),
         ("2012-3-1", "is not an ISO 8601 date"),
         ("01/03/2012", "is not an ISO 8601 date"),
         ("2012/03/01", "is not an ISO 8601 date"),
@@ -93,7 +99,7 @@ def test_only_strings_are_parsed(value: object) -> None:
 # --- never completed ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["2012-03-01", "2012-03", "2012", "0999-01"])
+@pytest.mark.parametrize("text", ["2012-03-01", "2012-03", "2012", "1900-01"])
 def test_str_round_trips_and_never_fills_in_a_partial_date(text: str) -> None:
     parsed = PartialDate.parse(text)
     assert str(parsed) == text
@@ -158,14 +164,14 @@ def test_day_numbers_differ_by_the_days_between() -> None:
 # --- properties --------------------------------------------------------------------------------
 
 
-@given(st.dates())
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
 def test_a_full_date_stands_for_exactly_one_day(day: date) -> None:
     parsed = PartialDate.parse(day.isoformat())
     assert parsed.earliest == parsed.latest == day
     assert str(parsed) == day.isoformat()
 
 
-@given(st.integers(min_value=1, max_value=9999), st.integers(min_value=1, max_value=12))
+@given(st.integers(min_value=1900, max_value=2999), st.integers(min_value=1, max_value=12))
 def test_a_month_runs_from_its_first_to_its_last_day(year: int, month: int) -> None:
     parsed = PartialDate.parse(f"{year:04d}-{month:02d}")
     assert parsed.earliest == date(year, month, 1)
@@ -181,3 +187,17 @@ def test_add_months_lands_in_the_right_month_on_the_clamped_day(start: date, mon
     month += 1
     last = calendar.monthrange(year, month)[1]
     assert add_months(start, months) == date(year, month, min(start.day, last))
+
+
+@given(st.dates().filter(lambda d: not 1900 <= d.year <= 2999))
+def test_every_date_outside_1900_to_2999_is_refused_with_the_range(day: date) -> None:
+    for text in (day.isoformat(), day.isoformat()[:7], day.isoformat()[:4]):
+        with pytest.raises(ValueError, match="outside the accepted range 1900-01-01 to 2999-12-31"):
+            PartialDate.parse(text)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2999, 12, 31)))
+def test_window_arithmetic_of_any_accepted_date_stays_in_the_calendar(day: date) -> None:
+    # The widest windows of the pack are months; 12 months past 2999-12-31 is still a date.
+    assert add_months(day, 12).year == day.year + 1
+    assert PartialDate.parse(day.isoformat()[:4]).range.plus_months(12).latest.year <= 3000

@@ -81,7 +81,7 @@ PARTIAL_DATES: dict[str, Any] = {
     "withdrawal": {"date": "2012", "reason": "moved away"},
     "death_date": "2013",
     "last_contact_date": "2012-12",
-    "data_cutoff_date": "2014-03",
+    "data_cutoff_date": "2014-03-31",  # a cut-off is always a full date
 }
 
 NULLS: dict[str, Any] = {

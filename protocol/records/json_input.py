@@ -1,55 +1,174 @@
 """Strict JSON decoding of one submitted record.
 
 Python's ``json`` module accepts things a clinical record must not carry:
-duplicate keys (the last silently wins), ``NaN`` and ``Infinity``, and
-nesting deep enough to exhaust the interpreter's stack. Here each of those is a
-:class:`JsonProblem` with a plain message and, where it has one, a position.
+duplicate keys (the last silently wins), ``NaN`` and ``Infinity``, numbers with
+more digits than a float holds (``2.99999999999999999`` silently becomes 3),
+integers too long to convert, and nesting deep enough to exhaust the
+interpreter's stack. Each of those is a :class:`JsonProblem` with a plain
+message and the JSON Pointer of the value. Bytes that are not UTF-8 text (UTF-16,
+UTF-32, gzip) are named as such.
+
+The number rule: a number is accepted when the double-precision number it is
+read as, written back in its shortest form, has the same value as the number
+written. Every number of at most 15 significant digits passes (400.5, 0.1,
+2012); ``2.99999999999999999`` and ``400.0000000000000001`` do not, nor does
+``1e400`` (it would be read as Infinity) or ``1e-400`` (read as 0).
+
+No message here quotes a submitted value (a duplicated key is named: keys are field
+names), so none leaks under ``--hide-values``; a refused number as written travels
+separately in :attr:`JsonProblem.value`.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "MAX_RECORD_BYTES", "JsonProblem", "decode_record", "decode_text"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_NUMBER_DIGITS",
+    "MAX_RECORD_BYTES",
+    "JsonProblem",
+    "decode_record",
+    "decode_text",
+    "number_problem",
+]
 
 MAX_RECORD_BYTES = 1_000_000
 MAX_DEPTH = 32
+# The largest double is about 1.8e308: an integer of more digits cannot be held, and
+# stopping here keeps Python's int() well clear of its 4,300-digit conversion limit.
+MAX_NUMBER_DIGITS = 309
 
 
 class JsonProblem(ValueError):
-    """Why a piece of input is not an acceptable JSON record."""
+    """Why a piece of input is not an acceptable JSON record.
+
+    ``value`` is the offending text as written (a number), for readers that show values;
+    the message never contains it.
+    """
 
     def __init__(
-        self, message: str, pointer: str = "", line: int | None = None, column: int | None = None
+        self,
+        message: str,
+        pointer: str = "",
+        line: int | None = None,
+        column: int | None = None,
+        value: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.pointer = pointer
         self.line = line
         self.column = column
+        self.value = value
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
+class _Refused:
+    """Left in the decoded value where a number or constant is not acceptable."""
+
+    __slots__ = ("literal", "message")
+
+    def __init__(self, message: str, literal: str | None = None) -> None:
+        self.message = message
+        self.literal = literal
+
+
+class _Duplicated(dict):  # type: ignore[type-arg]
+    """An object in which ``key`` appeared twice."""
+
+    key: str = ""
+
+
+_TOO_PRECISE = (
+    "the number cannot be held exactly as written: it has more significant digits than a "
+    "double-precision number holds, so it would be read as a slightly different number; "
+    "write it with at most 15 significant digits"
+)
+_ZERO_MANTISSA = re.compile(r"-?[0.]*(?:[eE].*)?")
+
+
+def number_problem(literal: str) -> str | None:
+    """Why a JSON number as written cannot be read as exactly that number, or None.
+
+    The reason starts "the number ..." and quotes no digit of it.
+    """
+    digits = len(literal) - literal.startswith("-")
+    if digits > MAX_NUMBER_DIGITS and re.fullmatch(r"-?[0-9]+", literal):
+        return (
+            f"the number is {digits:,} digits long, too large to be held as a number; "
+            "a record's numbers are short"
+        )
+    try:
+        value = float(literal)
+    except OverflowError:  # an int literal beyond the largest double
+        value = math.inf
+    if math.isinf(value):
+        return "the number is too large to be held (it would be read as Infinity)"
+    if value == 0.0:
+        if _ZERO_MANTISSA.fullmatch(literal):
+            return None
+        return "the number is too close to zero to be held (it would be read as 0)"
+    shortest = repr(value)
+    if shortest == literal:
+        return None
+    try:
+        if Decimal(shortest) == Decimal(literal):
+            return None
+    except ArithmeticError:
+        pass
+    return _TOO_PRECISE
+
+
+# How many refusals the hooks below have left in decoded values so far: a decode that did
+# not change it holds none, and skips the walk that looks for them.
+_refusals = 0
+
+
+def _refuse(message: str, literal: str | None = None) -> _Refused:
+    global _refusals
+    _refusals += 1
+    return _Refused(message, literal)
+
+
+def _read_float(literal: str) -> Any:
+    problem = number_problem(literal)
+    return float(literal) if problem is None else _refuse(problem, literal)
+
+
+def _read_int(literal: str) -> Any:
+    if len(literal) <= 15:  # every integer of up to 15 digits is held exactly
+        return int(literal)
+    problem = number_problem(literal)
+    return int(literal) if problem is None else _refuse(problem, literal)
+
+
+def _read_constant(name: str) -> Any:
+    return _refuse(f"{name} is not a valid JSON number; write a number, or leave the field out")
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    global _refusals
     out: dict[str, Any] = {}
     for key, value in pairs:
-        if key in out:
-            raise _DuplicateKey(key)
+        if key in out and not isinstance(out, _Duplicated):
+            out = _Duplicated(out)
+            out.key = key
+            _refusals += 1
         out[key] = value
     return out
 
 
-def _no_constants(name: str) -> Any:
-    raise JsonProblem(f"{name} is not a valid JSON number; write a number, or leave the field out")
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_no_constants)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_pairs,
+    parse_constant=_read_constant,
+    parse_float=_read_float,
+    parse_int=_read_int,
+)
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -58,8 +177,35 @@ def _position(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
+def _foreign_encoding(raw: bytes) -> str | None:
+    """What the bytes are when they are plainly not UTF-8 JSON: a message, or None."""
+    if raw.startswith(b"\x1f\x8b"):
+        return "the file is gzip-compressed; decompress it first (gunzip), then check it"
+    name = next((name for bom, name in _BOMS if raw.startswith(bom)), None)
+    head = raw[:4]
+    if name is None and b"\x00" in head:
+        # JSON text starts with an ASCII character: in UTF-16 every other byte of it is 0,
+        # in UTF-32 three bytes of four (RFC 4627, section 3). A JSON Lines file split at
+        # its newline bytes leaves each later line starting with those zero bytes.
+        name = "UTF-32" if head.count(0) >= 3 else "UTF-16"
+    if name is None:
+        return None
+    return f"the file is {name}; export it as UTF-8"
+
+
 def decode_text(raw: bytes, line_offset: int = 0) -> str:
-    """Bytes to text: UTF-8 (a BOM is tolerated), or a problem naming the byte."""
+    """Bytes to text: UTF-8 (a BOM at the very start is tolerated), or a problem naming why."""
+    foreign = _foreign_encoding(raw)
+    if foreign is not None:
+        raise JsonProblem(foreign)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -71,22 +217,56 @@ def decode_text(raw: bytes, line_offset: int = 0) -> str:
             line=line + line_offset,
             column=column,
         ) from None
+    if text.startswith("\ufeff") and line_offset > 0:
+        raise JsonProblem(
+            f"line {line_offset + 1} starts with a byte order mark (BOM, U+FEFF), which "
+            "belongs only at the start of a file; the file was probably made by joining "
+            "files: remove the mark",
+            line=line_offset + 1,
+            column=1,
+        )
     return text.removeprefix("\ufeff")
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _nodes(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (pointer, value) of a decoded document in document order, without recursion."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        pointer, node = stack.pop()
+        yield pointer, node
+        if isinstance(node, dict):
+            stack.extend(
+                (f"{pointer}/{_escape(key)}", child) for key, child in reversed(node.items())
+            )
+        elif isinstance(node, list):
+            stack.extend((f"{pointer}/{i}", child) for i, child in reversed(list(enumerate(node))))
+
+
+def _refusal(value: Any) -> JsonProblem | None:
+    """The first refused number, constant or duplicated key, with its pointer."""
+    for pointer, node in _nodes(value):
+        if isinstance(node, _Refused):
+            field = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~") or "record"
+            message = f"{field}: {node.message}"
+            return JsonProblem(message, pointer=pointer, value=node.literal)
+        if isinstance(node, _Duplicated):
+            return JsonProblem(
+                f"key {node.key!r} appears twice in the same object; "
+                "JSON readers would silently keep only the last, so remove one",
+                pointer=f"{pointer}/{_escape(node.key)}",
+            )
+    return None
 
 
 def _depth_pointer(value: Any, limit: int) -> str | None:
     """The pointer of the first place nested deeper than ``limit``, if any."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
-    while stack:
-        node, pointer, depth = stack.pop()
-        if depth > limit:
+    for pointer, _node in _nodes(value):
+        if pointer.count("/") > limit:
             return pointer
-        if isinstance(node, dict):
-            stack.extend(
-                (child, f"{pointer}/{_escape(key)}", depth + 1) for key, child in node.items()
-            )
-        elif isinstance(node, list):
-            stack.extend((child, f"{pointer}/{i}", depth + 1) for i, child in enumerate(node))
     return None
 
 
@@ -94,27 +274,35 @@ def _has_surrogate(text: str) -> bool:
     return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
-def _surrogate_pointer(value: Any, pointer: str = "") -> str | None:
+def _surrogate_pointer(value: Any) -> str | None:
     """The pointer of the first string (or key) holding a lone surrogate, if any."""
-    if isinstance(value, str):
-        return pointer if _has_surrogate(value) else None
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if _has_surrogate(key):
-                return pointer
-            found = _surrogate_pointer(child, f"{pointer}/{_escape(key)}")
-            if found is not None:
-                return found
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found = _surrogate_pointer(child, f"{pointer}/{index}")
-            if found is not None:
-                return found
+    for pointer, node in _nodes(value):
+        if isinstance(node, str) and _has_surrogate(node):
+            return pointer
+        if isinstance(node, dict) and any(_has_surrogate(key) for key in node):
+            return pointer
     return None
 
 
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
+def _decode_error(error: json.JSONDecodeError, text: str, line_offset: int) -> JsonProblem:
+    line, column = error.lineno + line_offset, error.colno
+    if error.pos < len(text) and text[error.pos] == "\ufeff":
+        return JsonProblem(
+            f"a byte order mark (BOM, U+FEFF) at line {line}, column {column}, where it does "
+            "not belong; the file was probably made by joining files: remove the mark",
+            line=line,
+            column=column,
+        )
+    if error.msg == "Extra data" and "\r" in text[: error.pos] and "\n" not in text:
+        return JsonProblem(
+            "the records are separated by CR-only line ends (classic Mac OS); save the file "
+            "with LF (or CRLF) line ends, one record per line",
+            line=line,
+            column=column,
+        )
+    return JsonProblem(
+        f"malformed JSON at line {line}, column {column}: {error.msg}", line=line, column=column
+    )
 
 
 def decode_record(
@@ -129,24 +317,18 @@ def decode_record(
     text = decode_text(raw, line_offset)
     if not text.strip():
         raise JsonProblem("no JSON here: the input is empty")
+    before = _refusals
     try:
         value = _DECODER.decode(text)
-    except _DuplicateKey as error:
-        raise JsonProblem(
-            f"key {error.key!r} appears twice in the same object; "
-            "JSON readers would silently keep only the last, so remove one"
-        ) from None
     except json.JSONDecodeError as error:
-        raise JsonProblem(
-            f"malformed JSON at line {error.lineno + line_offset}, column {error.colno}: "
-            f"{error.msg}",
-            line=error.lineno + line_offset,
-            column=error.colno,
-        ) from None
+        raise _decode_error(error, text, line_offset) from None
     except RecursionError:
         raise JsonProblem(
             f"JSON nested too deeply (more than {max_depth} levels); a record is a few levels deep"
         ) from None
+    refused = _refusal(value) if _refusals != before else None
+    if refused is not None:
+        raise refused
     if "\\ud" in text or "\\uD" in text:  # only an escape can make a lone surrogate
         where = _surrogate_pointer(value)
         if where is not None:

@@ -36,6 +36,22 @@ Date = Annotated[
     Field(json_schema_extra={"type": "string", "format": "partial-date"}),
 ]
 
+
+def _parse_full_date(value: Any) -> Any:
+    parsed = _parse_date(value)
+    if isinstance(parsed, PartialDate) and not parsed.is_full:
+        raise ValueError("a full date (YYYY-MM-DD) is required here, not a partial one")
+    return parsed
+
+
+# The data cut-off: a day, never a month or a year (PROTOCOL.md, the record table).
+FullDate = Annotated[
+    PartialDate,
+    BeforeValidator(_parse_full_date),
+    PlainSerializer(str, return_type=str),
+    Field(json_schema_extra={"type": "string", "format": "partial-date"}),
+]
+
 Cohort = Literal["sorafenib_after_tace", "tace_alone_control"]
 Technique = Literal["conventional", "drug_eluting_beads", "other"]
 Modality = Literal["CT", "MRI", "US", "angiography"]
@@ -118,4 +134,4 @@ class PatientRecord(_Model):
     withdrawal: Withdrawal | None = None
     death_date: Date | None = None
     last_contact_date: Date | None = None
-    data_cutoff_date: Date | None = None
+    data_cutoff_date: FullDate | None = None

@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -21,11 +22,13 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from protocol._resources import schema_path
-from protocol.dates import PartialDate
+from protocol.dates import EARLIEST_YEAR, LATEST_YEAR, DateProblem, PartialDate
 from protocol.findings import RecordError
 
 __all__ = [
     "FORMAT_CHECKER",
+    "MAX_ERRORS_PER_RECORD",
+    "DetailedRecordError",
     "fast_record_check",
     "record_schema",
     "record_validator",
@@ -33,6 +36,27 @@ __all__ = [
 ]
 
 FORMAT_CHECKER = FormatChecker(formats=())
+
+# At most this many errors are listed for one record, then one more says how many were left
+# out. A record with 88,000 unknown fields once made a 49 MB report that no one could read;
+# fifty problems are enough to show what is wrong (usually the same mistake again and again).
+MAX_ERRORS_PER_RECORD = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DetailedRecordError(RecordError):
+    """A RecordError whose ``detail`` spells out the value, so it is shown only with values.
+
+    "February 2011 has 28 days, there is no day 29" helps whoever may see the date, and
+    reveals it to whoever may not: with values hidden the message alone is given.
+    """
+
+    detail: str = ""
+
+    def text(self, hide_values: bool = False) -> str:
+        if hide_values or not self.detail:
+            return RecordError.text(self, hide_values)
+        return replace(self, message=f"{self.message}: {self.detail}", detail="").text()
 
 
 @FORMAT_CHECKER.checks("partial-date", raises=ValueError)
@@ -120,30 +144,36 @@ def _type_words(expected: Any) -> str:
     return _TYPE_WORDS.get(expected, str(expected))
 
 
-_DATE_WORDS = "an ISO 8601 date (YYYY-MM-DD, or partial YYYY-MM or YYYY)"
+_DATE_WORDS = (
+    f"an ISO 8601 date from {EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31 "
+    "(YYYY-MM-DD, or partial YYYY-MM or YYYY)"
+)
 
 
-def _translate(error: ValidationError, source: str) -> RecordError | list[RecordError]:
+def _unknown_fields(
+    error: ValidationError, path: list[Any], source: str, known: list[str]
+) -> Iterator[RecordError]:
+    for name in sorted(set(error.instance) - set(known)):
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        yield RecordError(
+            source,
+            _pointer([*path, name]),
+            f"unknown field {name!r}{hint}",
+            expected="only the fields of the record format: " + ", ".join(known),
+        )
+
+
+def _translate(
+    error: ValidationError, source: str
+) -> RecordError | list[RecordError] | Iterator[RecordError]:
     path = list(error.absolute_path)
     validator = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     expected = schema.get("x-expected")
     field = str(path[-1]) if path else "record"
     if validator == "additionalProperties":
-        known = sorted(schema.get("properties", {}))
-        errors = []
-        for name in sorted(set(error.instance) - set(known)):
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            errors.append(
-                RecordError(
-                    source,
-                    _pointer([*path, name]),
-                    f"unknown field {name!r}{hint}",
-                    expected="only the fields of the record format: " + ", ".join(known),
-                )
-            )
-        return errors
+        return _unknown_fields(error, path, source, sorted(schema.get("properties", {})))
     if validator == "required":
         missing = next(
             (
@@ -170,8 +200,8 @@ def _translate(error: ValidationError, source: str) -> RecordError | list[Record
         )
     if validator == "format" or (validator == "anyOf" and _format_cause(error)):
         cause = error.cause if validator == "format" else _format_cause(error)
-        detail = str(cause) if cause else f"{field} is not a valid {error.validator_value}"
-        if "is not an ISO 8601 date" in detail:
+        kind = cause.kind if isinstance(cause, DateProblem) else "calendar"
+        if kind == "shape":
             return RecordError(
                 source,
                 _pointer(path),
@@ -180,11 +210,31 @@ def _translate(error: ValidationError, source: str) -> RecordError | list[Record
                 value=error.instance,
                 show_value=True,
             )
+        if kind == "range":
+            return RecordError(
+                source,
+                _pointer(path),
+                f"{field} is outside the accepted range of dates",
+                expected=f"a date from {EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31",
+                value=error.instance,
+                show_value=True,
+            )
+        return DetailedRecordError(
+            source,
+            _pointer(path),
+            f"{field} is not a real calendar date",
+            expected="a date that exists in the calendar",
+            value=error.instance,
+            show_value=True,
+            detail=str(cause) if cause else "",
+        )
+    if validator == "pattern" and schema.get("format") == "partial-date":
+        # A real date that fails the pattern is a partial one where a full date is required.
         return RecordError(
             source,
             _pointer(path),
-            f"{field} is not a real date: {detail}",
-            expected="a date that exists in the calendar",
+            f"{field} is not a full date",
+            expected=expected,
             value=error.instance,
             show_value=True,
         )
@@ -217,11 +267,13 @@ def _translate(error: ValidationError, source: str) -> RecordError | list[Record
             _pointer(path),
             f"{field} is too short: at least {error.validator_value} characters",
         )
+    # jsonschema's own message quotes the value, so it never becomes the text.
+    rule = json.dumps(error.validator_value, ensure_ascii=False)
     return RecordError(
         source,
         _pointer(path),
         f"{field} is not valid",
-        expected=expected or error.message,
+        expected=expected or f"a value meeting the record format's {validator} rule {rule}",
         value=error.instance,
         show_value=True,
     )
@@ -234,8 +286,18 @@ def _format_cause(error: ValidationError) -> BaseException | None:
     return None
 
 
-def schema_errors(record: Any, source: str) -> Iterator[RecordError]:
-    """Every schema violation of ``record``, ordered by location."""
+def _problem_count(error: ValidationError) -> int:
+    """How many RecordErrors ``_translate`` makes of an error (without making them)."""
+    if error.validator == "additionalProperties" and isinstance(error.schema, dict):
+        return len(set(error.instance) - set(error.schema.get("properties", {})))
+    return 1
+
+
+def schema_errors(
+    record: Any, source: str, limit: int = MAX_ERRORS_PER_RECORD
+) -> Iterator[RecordError]:
+    """Every schema violation of ``record``, ordered by location: the first ``limit`` of them,
+    then one error saying how many more there are."""
     if _passes_fast_check(record):
         return
     errors = sorted(
@@ -245,8 +307,27 @@ def schema_errors(record: Any, source: str) -> Iterator[RecordError]:
     format_pointers = {
         _pointer(e.absolute_path) for e in errors if e.validator in {"format", "anyOf"}
     }
+    listed = left_out = 0
     for error in errors:
         if error.validator == "pattern" and _pointer(error.absolute_path) in format_pointers:
             continue  # the format error at the same place says it better
+        if listed >= limit:
+            left_out += _problem_count(error)
+            continue
         translated = _translate(error, source)
-        yield from translated if isinstance(translated, list) else [translated]
+        items = [translated] if isinstance(translated, RecordError) else translated
+        taken = 0
+        for item in items:  # lazily: an unknown field's spelling hint is worked out on demand
+            if listed >= limit:
+                break
+            listed += 1
+            taken += 1
+            yield item
+        left_out += _problem_count(error) - taken
+    if left_out:
+        yield RecordError(
+            source,
+            "",
+            f"... and {left_out:,} more problems in this record, not listed (only the first "
+            f"{limit} are); they are often the same mistake again: fix these and check again",
+        )
