@@ -7,15 +7,18 @@ one finding not met, 2 bad input or usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
+import signal
 import sys
 import textwrap
+import threading
 from datetime import date
-from pathlib import Path
 
 from protocol.cohort import run_cohort
+from protocol.cohort.report_file import OutputError, ReportSink, check_target, report_file
 from protocol.dates import PartialDate
 from protocol.engine import EngineError
 from protocol.packs import PackError, load_pack
@@ -42,9 +45,33 @@ def _as_of(text: str) -> date:
     return value.earliest
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may run on
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _workers(text: str) -> int:
-    value = _count(text)
-    return value or os.cpu_count() or 1
+    return _count(text) or _cpus()
+
+
+def _capped_workers(asked: int) -> int:
+    """At most one worker per CPU: checking is CPU-bound, so more only costs memory."""
+    cpus = _cpus()
+    if asked <= cpus:
+        return asked
+    print(
+        f"tacecheck: --workers {asked} is more than the {cpus} CPUs here; using {cpus}",
+        file=sys.stderr,
+    )
+    return cpus
+
+
+def _path(text: str) -> str:
+    if text == "":
+        raise argparse.ArgumentTypeError("an empty path names no file; give a file, a folder or -")
+    return text
 
 
 def _count(text: str) -> int:
@@ -68,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "paths",
         nargs="+",
+        type=_path,
         metavar="PATH",
         help="a .json record, a .jsonl/.ndjson file, a folder (searched recursively), or - (stdin)",
     )
@@ -186,6 +214,8 @@ def _wrap(text: str) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    if args.output is None and sys.stdout is None:
+        raise OutputError("standard output is closed; give -o FILE for the report")
     pack = load_pack(args.pack)
     options = RenderOptions(
         as_of=args.as_of.isoformat() if args.as_of else None,
@@ -196,43 +226,37 @@ def _check(args: argparse.Namespace) -> int:
         timelines=args.html_timelines,
     )
     renderer = renderer_for(args.format, pack, options)
+    if args.output is not None:
+        check_target(args.output, args.paths)
     progress = Progress.for_terminal(args.paths, args.quiet)
-    if not args.output:
+    args.workers = _capped_workers(args.workers)
+    if args.output is None:
         if isinstance(sys.stdout, io.TextIOWrapper):
             sys.stdout.reconfigure(encoding="utf-8")  # reports are UTF-8 whatever the locale
-        result = run_cohort(
-            args.paths, pack, renderer, sys.stdout, args.as_of, args.workers, progress
-        )
+        out = ReportSink(sys.stdout, "standard output")
+        result = run_cohort(args.paths, pack, renderer, out, args.as_of, args.workers, progress)
+        out.flush()
         return result.exit_code
-    target = Path(args.output)
-    # Written beside the target under a hidden name, then renamed: a failed run leaves no
-    # half report, and a folder being checked never reads the report as a record.
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        out = open(partial, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as error:
-        print(f"tacecheck: cannot write {args.output}: {error.strerror}", file=sys.stderr)
-        return 2
-    try:
-        with out:
-            result = run_cohort(
-                args.paths,
-                pack,
-                renderer,
-                out,
-                args.as_of,
-                args.workers,
-                progress,
-                skip=[target, partial],
-            )
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with report_file(args.output) as out:
+        result = run_cohort(args.paths, pack, renderer, out, args.as_of, args.workers, progress)
     return result.exit_code
+
+
+def _quiet_stdout() -> None:
+    """After a failed write to standard output, let the interpreter's final flush succeed."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _terminate(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds: temporary files go, workers are stopped
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.command == "check":
             return _check(args)
@@ -249,8 +273,18 @@ def main(argv: list[str] | None = None) -> int:
     except EngineError as error:
         print(f"tacecheck: internal rules-engine error: {error}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
+    except OutputError as error:
+        print(f"tacecheck: {error}", file=sys.stderr)
+        if getattr(args, "output", None) is None:
+            _quiet_stdout()
+        return 2
+    except BrokenPipeError:  # `tacecheck rules | head -1`: the reader left early
+        print("tacecheck: cannot write to standard output: Broken pipe", file=sys.stderr)
+        _quiet_stdout()
+        return 2
+    except KeyboardInterrupt:
+        print("tacecheck: interrupted; no report written", file=sys.stderr)
+        return 130
     return 2
 
 

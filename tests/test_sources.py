@@ -68,13 +68,20 @@ def test_a_folder_is_read_recursively_in_sorted_order(tmp_path: Path) -> None:
 
     got = summary(list(read_sources([tmp_path])), tmp_path)
 
+    other = (
+        "ERROR: not a record file: a folder's .json, .jsonl and .ndjson files are read; "
+        "this one was not"
+    )
     assert got == [
+        ("EXPECTED.yaml", other),  # byte order: capitals first
         ("a.json", "A"),
         ("b/1.jsonl:1", "B1-1"),
         ("b/1.jsonl:2", "B1-2"),
         ("b/2.json", "B2"),
+        ("b/readme.md", other),
         ("c.ndjson:1", "C1"),
         ("c.ndjson:2", "C2"),
+        ("notes.txt", other),
         ("sub/deeper/z.JSON", "Z"),
     ]
 
@@ -108,10 +115,15 @@ def test_a_missing_path_is_a_record_error(tmp_path: Path) -> None:
 def test_a_folder_without_records_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "notes.txt", "hello")
     write(tmp_path / "data.csv", "patient_id\nP1\n")
-    [item] = list(read_sources([tmp_path]))
-    assert item.error is not None
-    assert item.error.source == str(tmp_path)
-    assert "folder holds no .json, .jsonl or .ndjson files" in item.error.message
+    items = list(read_sources([tmp_path]))
+    # Each file is named, never skipped in silence; nothing is checked.
+    assert [item.source for item in items] == [
+        str(tmp_path / "data.csv"),
+        str(tmp_path / "notes.txt"),
+    ]
+    assert all(
+        item.error is not None and "not a record file" in item.error.message for item in items
+    )
 
 
 def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
@@ -258,6 +270,9 @@ class CountingStdin:
         return line(f"S{self.lines_read}").encode()
 
     def readline(self, size: int | None = -1) -> bytes:
+        return self._next_line()
+
+    def read1(self, size: int = -1) -> bytes:
         return self._next_line()
 
     def __iter__(self) -> Iterator[bytes]:

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import multiprocessing
 import shutil
 import tempfile
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from protocol.cohort.pool import Crash, WorkerPool
 from protocol.cohort.spool import ErrorSpool
-from protocol.cohort.summary import CohortSummary, eligibility_steps
+from protocol.cohort.summary import CohortSummary, PatientTally, eligibility_steps
 from protocol.engine import check_record
 from protocol.findings import RecordError
 from protocol.packs.model import Pack
@@ -33,21 +32,28 @@ from protocol.records import load_record
 from protocol.records.sources import RawRecord, read_raw
 from protocol.render.base import Renderer
 
-__all__ = ["ChunkResult", "RunResult", "process_chunk", "run_cohort"]
+__all__ = ["ChunkResult", "Item", "RunResult", "process_chunk", "run_cohort"]
 
 CHUNK_RECORDS = 100
 MAX_ERRORS_KEPT = 1000
 IN_FLIGHT_PER_WORKER = 4
 
 
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One record's outcome: a checked patient's text and tally, or its errors' text."""
+
+    source: str
+    text: str
+    tally: PatientTally | None = None  # set for a checked patient
+    errors: tuple[RecordError, ...] = ()
+
+
 @dataclass(slots=True)
 class ChunkResult:
-    """What a chunk of records turned into."""
+    """What a chunk of records turned into, in input order."""
 
-    items: list[str] = field(default_factory=list)  # rendered, in input order
-    patient_item: list[bool] = field(default_factory=list)  # True: a patient's output
-    errors: list[RecordError] = field(default_factory=list)
-    summary: CohortSummary = field(default_factory=CohortSummary)
+    items: list[Item] = field(default_factory=list)
     records: int = 0
     size: int = 0
 
@@ -108,17 +114,43 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
                 except Exception as error:  # one record's failure never stops the batch
                     errors = [_internal_error(submission.source, model.patient_id, error)]
                 else:
-                    out.summary.add(result, context.steps)
-                    out.items.append(text)
-                    out.patient_item.append(True)
+                    tally = PatientTally.of(result, context.steps)
+                    out.items.append(Item(submission.source, text, tally))
                     continue
-        out.summary.add_errors(errors)
-        out.errors.extend(errors)
         text = renderer.record_errors(submission.source, errors)
-        if text:
-            out.items.append(text)
-            out.patient_item.append(False)
+        out.items.append(Item(submission.source, text, errors=tuple(errors)))
     return out
+
+
+def _crashed(context: _Context, chunk: list[RawRecord], crash: Crash) -> ChunkResult:
+    """A chunk whose worker died: each of its records is an input error, none is lost."""
+    out = ChunkResult()
+    for raw in chunk:
+        out.records += 1
+        out.size += raw.size
+        error = RecordError(
+            raw.source,
+            "",
+            f"the checker crashed on these records (its worker process was "
+            f"{crash.describe()}); this record was not checked. Run again, with --workers 1 "
+            "to find the record, and please report it",
+        )
+        text = context.renderer.record_errors(raw.source, [error])
+        out.items.append(Item(raw.source, text, errors=(error,)))
+    return out
+
+
+def _duplicate(context: _Context, item: Item, first: str) -> Item:
+    assert item.tally is not None
+    patient = item.tally.patient_id
+    error = RecordError(
+        item.source,
+        "/patient_id",
+        f"patient {patient} was already checked from {first}; this record was not checked "
+        "(a patient is checked once per run)",
+        patient_id=patient,
+    )
+    return Item(item.source, context.renderer.record_errors(item.source, [error]), errors=(error,))
 
 
 def _internal_error(source: str, patient_id: str, error: Exception) -> RecordError:
@@ -153,16 +185,10 @@ def _results(
         for first, chunk in tasks:
             yield process_chunk(context, first, chunk)
         return
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with mp.Pool(workers, _init_worker, (context.pack, context.as_of, context.renderer)) as pool:
-        pending: deque[Any] = deque()
-        for task in tasks:
-            pending.append(pool.apply_async(_work, (task,)))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+    initargs = (context.pack, context.as_of, context.renderer)
+    with WorkerPool(workers, _work, _init_worker, initargs) as pool:
+        for (_first, chunk), answer in pool.run(tasks, workers * IN_FLIGHT_PER_WORKER):
+            yield _crashed(context, chunk, answer) if isinstance(answer, Crash) else answer
 
 
 def run_cohort(
@@ -196,15 +222,24 @@ def run_cohort(
         first_patient = True
         stack.callback(progress.close)
         tasks = _chunks(read_raw(paths, skip=skip), chunk_records)
+        seen: dict[str, str] = {}  # patient_id -> the source it was checked from
         for result in _results(tasks, context, workers):
-            for text, is_patient in zip(result.items, result.patient_item, strict=True):
-                if is_patient:
+            for item in result.items:
+                if item.tally is not None:
+                    first = seen.get(item.tally.patient_id)
+                    if first is None:
+                        seen[item.tally.patient_id] = item.source
+                    else:
+                        item = _duplicate(context, item, first)
+                if item.tally is not None:
                     if not first_patient:
                         body.write(renderer.separator)
                     first_patient = False
-                body.write(text)
-            summary.merge(result.summary)
-            errors.extend(result.errors)
+                    summary.add_tally(item.tally)
+                else:
+                    summary.add_errors(item.errors)
+                    errors.extend(item.errors)
+                body.write(item.text)
             progress.advance(result.records, result.size)
         progress.close()
         summary_dict = summary.to_dict(pack)

@@ -18,7 +18,6 @@ from typing import Any
 
 from protocol.findings import (
     ATTENTION_ORDER,
-    Finding,
     PatientResult,
     RecordError,
     Status,
@@ -26,7 +25,7 @@ from protocol.findings import (
 )
 from protocol.packs.model import Pack
 
-__all__ = ["CohortSummary"]
+__all__ = ["CohortSummary", "PatientTally"]
 
 _PASSES = {Status.MET, Status.NOT_APPLICABLE}
 
@@ -35,6 +34,68 @@ def _worst(statuses: Iterable[Status]) -> Status:
     """A patient's status at an attrition step when the rule has several instances."""
     present = set(statuses)
     return next(status for status in ATTENTION_ORDER if status in present)
+
+
+@dataclass(frozen=True, slots=True)
+class PatientTally:
+    """What the summary counts of one checked patient: small, picklable, added in order.
+
+    Workers tally; the main process adds the tallies in input order, so a patient it
+    refuses (a second record with the same ``patient_id``) is never counted.
+    """
+
+    patient_id: str
+    cohort: str
+    eligibility: str
+    group: str
+    unassigned: str | None  # the reason, when the group is ``unassigned``
+    findings: tuple[tuple[str, str, str, str | None, str | None], ...]  # rule, status, kind...
+    attrition: tuple[tuple[int, str], ...]  # (step number, status) up to the first failure
+    endpoints: tuple[tuple[str, int, bool], ...]  # (name, days, event)
+
+    @classmethod
+    def of(cls, result: PatientResult, steps: dict[str, tuple[str, ...]]) -> PatientTally:
+        unassigned = None
+        if result.group == "unassigned":
+            unassigned = result.group_basis or "unassigned"
+            if result.eligibility != "eligible":
+                unassigned = f"{unassigned}: {result.eligibility}"
+        by_rule: dict[str, list[Status]] = {}
+        findings = []
+        for finding in result.findings:
+            by_rule.setdefault(finding.rule, []).append(finding.status)
+            grade = finding.evidence.get("grade")
+            term = finding.evidence.get("term")
+            findings.append(
+                (
+                    finding.rule,
+                    str(finding.status),
+                    finding.kind,
+                    None if grade is None else str(grade),
+                    None if term is None else str(term),
+                )
+            )
+        attrition = []
+        for number, code in enumerate(steps.get(result.cohort, ()), start=1):
+            status = _worst(by_rule.get(code) or [Status.NOT_APPLICABLE])
+            attrition.append((number, str(status)))
+            if status not in _PASSES:
+                break
+        endpoints = tuple(
+            (name, endpoint.days, endpoint.event)
+            for name, endpoint in result.endpoints.items()
+            if endpoint is not None and result.group != "unassigned"
+        )
+        return cls(
+            result.patient_id,
+            result.cohort,
+            str(result.eligibility),
+            result.group,
+            unassigned,
+            tuple(findings),
+            tuple(attrition),
+            endpoints,
+        )
 
 
 @dataclass
@@ -65,50 +126,42 @@ class CohortSummary:
 
     def add(self, result: PatientResult, steps: dict[str, tuple[str, ...]]) -> None:
         """Count one patient; ``steps`` lists each cohort's eligibility rules in order."""
+        self.add_tally(PatientTally.of(result, steps))
+
+    def add_tally(self, tally: PatientTally) -> None:
+        """Count one patient from what a worker tallied of it."""
         self.patients += 1
-        self.cohorts[result.cohort] += 1
-        self.eligibility[(result.cohort, str(result.eligibility))] += 1
-        self.groups[result.group] += 1
-        if result.group == "unassigned":
-            basis = result.group_basis or "unassigned"
-            if result.eligibility != "eligible":
-                basis = f"{basis}: {result.eligibility}"
-            self.unassigned[basis] += 1
-        by_rule: dict[str, list[Status]] = {}
+        self.cohorts[tally.cohort] += 1
+        self.eligibility[(tally.cohort, tally.eligibility)] += 1
+        self.groups[tally.group] += 1
+        if tally.unassigned is not None:
+            self.unassigned[tally.unassigned] += 1
         not_met = 0
         flagged_rules: set[str] = set()
-        for finding in result.findings:
-            self.rules[(finding.rule, str(finding.status))] += 1
-            by_rule.setdefault(finding.rule, []).append(finding.status)
-            if finding.status is Status.NOT_MET:
+        for rule, status, kind, grade, term in tally.findings:
+            self.rules[(rule, status)] += 1
+            if status == Status.NOT_MET:
                 not_met += 1
-                if finding.kind == "safety":
-                    self._flag(finding)
-                    flagged_rules.add(finding.rule)
+                if kind == "safety":
+                    self._flag(rule, grade, term)
+                    flagged_rules.add(rule)
         for rule in flagged_rules:
             self.flagged_patients[rule] += 1
         self.not_met += not_met
         self.patients_with_not_met += bool(not_met)
-        for number, code in enumerate(steps.get(result.cohort, ()), start=1):
-            status = _worst(by_rule.get(code) or [Status.NOT_APPLICABLE])
-            self.attrition[(result.cohort, number, str(status))] += 1
-            if status not in _PASSES:
-                break
-        for name, endpoint in result.endpoints.items():
-            if endpoint is None or result.group == "unassigned":
-                continue
-            key = (name, result.group)
-            self.durations.setdefault(key, array("l")).append(endpoint.days)
-            self.events.setdefault(key, bytearray()).append(1 if endpoint.event else 0)
+        for number, status in tally.attrition:
+            self.attrition[(tally.cohort, number, status)] += 1
+        for name, days, event in tally.endpoints:
+            key = (name, tally.group)
+            self.durations.setdefault(key, array("l")).append(days)
+            self.events.setdefault(key, bytearray()).append(1 if event else 0)
 
-    def _flag(self, finding: Finding) -> None:
-        self.flagged[finding.rule] += 1
-        grade = finding.evidence.get("grade")
-        term = finding.evidence.get("term")
+    def _flag(self, rule: str, grade: str | None, term: str | None) -> None:
+        self.flagged[rule] += 1
         if grade is not None:
-            self.flagged_grades[(finding.rule, str(grade))] += 1
+            self.flagged_grades[(rule, grade)] += 1
         if term is not None:
-            self.flagged_terms[(finding.rule, str(term))] += 1
+            self.flagged_terms[(rule, term)] += 1
 
     def add_errors(self, errors: Iterable[RecordError]) -> None:
         """Count the errors that stopped one record (or one input) being checked."""

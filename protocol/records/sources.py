@@ -9,11 +9,15 @@ holds one record; ``.jsonl``/``.ndjson`` and standard input hold one per line).
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import os
+import stat
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from protocol.findings import RecordError
 from protocol.records.json_input import MAX_RECORD_BYTES, JsonProblem, decode_record
@@ -26,6 +30,7 @@ __all__ = [
     "input_size",
     "read_raw",
     "read_sources",
+    "shown",
 ]
 
 JSON_SUFFIXES = frozenset({".json"})
@@ -110,22 +115,70 @@ def _read_json_file(path: Path, label: str, max_bytes: int) -> Iterator[RawRecor
     yield RawRecord(label, raw, "file", max_bytes=max_bytes, size=len(raw))
 
 
-def _read_lines(stream: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRecord]:
+_BLOCK = 1 << 16
+_WHOLE_DOCUMENT_MARKS = (  # bytes that say "not UTF-8 JSON Lines": hand it all to the decoder
+    b"\xff\xfe",  # UTF-16 LE / UTF-32 LE byte order mark
+    b"\xfe\xff",  # UTF-16 BE
+    b"\x00\x00\xfe\xff",  # UTF-32 BE
+    b"\x1f\x8b",  # gzip
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def _blocks(stream: BinaryIO) -> Iterator[bytes]:
+    read = getattr(stream, "read1", None) or stream.read  # read1: what is there, without waiting
+    while block := read(_BLOCK):
+        yield block
+
+
+def _split(blocks: Iterable[bytes], max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
+    """Lines (with their ``\n``) and their sizes; None for a line over ``max_bytes``.
+
+    At most ``max_bytes`` of a line are ever held: the rest of an oversized line is
+    counted and dropped, so a 2 GB file without a newline costs one block of memory.
+    Only ``\n`` ends a line: CR-only input stays whole for the decoder to name.
+    """
+    held = bytearray()
+    size = 0
+    over = False
+    for block in blocks:
+        start = 0
+        while start < len(block):
+            newline = block.find(b"\n", start)
+            stop = len(block) if newline < 0 else newline + 1
+            size += stop - start
+            if not over:
+                if len(held) + stop - start > max_bytes:
+                    over = True
+                    held.clear()
+                else:
+                    held += block[start:stop]
+            start = stop
+            if newline >= 0:
+                yield (None if over else bytes(held)), size
+                held.clear()
+                size = 0
+                over = False
+    if size:
+        yield (None if over else bytes(held)), size
+
+
+def _read_lines(blocks: Iterable[bytes], label: str, max_bytes: int) -> Iterator[RawRecord]:
     seen = False
-    for number, raw in enumerate(stream, start=1):
+    for number, (raw, size) in enumerate(_split(blocks, max_bytes), start=1):
         source = f"{label}:{number}"
-        if len(raw) > max_bytes:
+        if raw is None:
             yield _failed(
                 source,
-                f"line is {len(raw):,} bytes, over the record limit of {max_bytes:,} bytes",
-                len(raw),
+                f"line is {size:,} bytes, over the record limit of {max_bytes:,} bytes",
+                size,
             )
             seen = True
             continue
         if not raw.strip():
             continue
         seen = True
-        yield RawRecord(source, raw, "line", number - 1, max_bytes, size=len(raw))
+        yield RawRecord(source, raw, "line", number - 1, max_bytes, size=size)
     if not seen:
         yield _failed(label, "no records here: the input is empty")
 
@@ -133,50 +186,61 @@ def _read_lines(stream: Iterable[bytes], label: str, max_bytes: int) -> Iterator
 def _read_jsonl_file(path: Path, label: str, max_bytes: int) -> Iterator[RawRecord]:
     try:
         with path.open("rb") as stream:
-            yield from _read_lines(stream, label, max_bytes)
+            yield from _read_lines(_blocks(stream), label, max_bytes)
     except OSError as error:
         yield _failed(label, f"cannot read file: {error.strerror}")
 
 
-def _read_stdin(max_bytes: int) -> Iterator[RawRecord]:
-    stream = sys.stdin.buffer
+def _shape(line: bytes) -> bytes:
+    """A line as its JSON shape is judged: blanks and a UTF-8 byte order mark left out."""
+    return line.lstrip().removeprefix(_UTF8_BOM).strip()
+
+
+def _read_stream(stream: BinaryIO, label: str, max_bytes: int) -> Iterator[RawRecord]:
+    """Standard input, a pipe or a FIFO: JSON Lines, or one pretty-printed record."""
     ahead: list[bytes] = []  # lines read to decide the shape, in order
-    first = stream.readline()
+    first = stream.readline(max_bytes + 1)
     while first and not first.strip():  # blank lines before the first record
         ahead.append(first)
-        first = stream.readline()
+        first = stream.readline(max_bytes + 1)
     ahead.append(first)
-    if first.lstrip().startswith(b"{") and not _complete(first):
-        second = stream.readline()
+    if first.startswith(_WHOLE_DOCUMENT_MARKS) or b"\x00" in first:
+        yield _document(b"".join(ahead) + stream.read(max_bytes + 1), label, max_bytes)
+        return
+    shape = _shape(first)
+    if shape.startswith(b"{") and len(first) <= max_bytes and not _complete(shape):
+        second = stream.readline(max_bytes + 1)
         while second and not second.strip():
             ahead.append(second)
-            second = stream.readline()
+            second = stream.readline(max_bytes + 1)
         ahead.append(second)
         if not _whole_object(second):
             # A pretty-printed single record spread over several lines.
-            whole = b"".join(ahead) + stream.read(max_bytes + 1)
-            if len(whole) > max_bytes:
-                yield _failed(
-                    "<stdin>",
-                    f"standard input is over the record limit of {max_bytes:,} bytes and is "
-                    "not JSON Lines; send many records one per line",
-                    len(whole),
-                )
-                return
-            yield RawRecord("<stdin>", whole, "document", max_bytes=max_bytes, size=len(whole))
+            yield _document(b"".join(ahead) + stream.read(max_bytes + 1), label, max_bytes)
             return
         # Otherwise JSON Lines whose first line is broken: it gets its own error below.
 
-    def lines() -> Iterator[bytes]:
+    def blocks() -> Iterator[bytes]:
         yield from (line for line in ahead if line)
-        yield from stream
+        yield from _blocks(stream)
 
-    yield from _read_lines(lines(), "<stdin>", max_bytes)
+    yield from _read_lines(blocks(), label, max_bytes)
+
+
+def _document(whole: bytes, label: str, max_bytes: int) -> RawRecord:
+    if len(whole) > max_bytes:
+        return _failed(
+            label,
+            f"the input is over the record limit of {max_bytes:,} bytes and is "
+            "not JSON Lines; send many records one per line",
+            len(whole),
+        )
+    return RawRecord(label, whole, "document", max_bytes=max_bytes, size=len(whole))
 
 
 def _whole_object(line: bytes) -> bool:
     """True when a line is a JSON object on its own (a JSON Lines record)."""
-    text = line.strip()
+    text = _shape(line)
     if not text.startswith(b"{"):
         return False
     try:
@@ -185,9 +249,8 @@ def _whole_object(line: bytes) -> bool:
         return False
 
 
-def _complete(line: bytes) -> bool:
+def _complete(text: bytes) -> bool:
     """False when a line is the start of a longer JSON document (it breaks off at its end)."""
-    text = line.strip()
     try:
         decode_record(text)
     except JsonProblem as problem:
@@ -197,17 +260,82 @@ def _complete(line: bytes) -> bool:
     return True
 
 
-def _files_below(folder: Path, skip: frozenset[Path] = frozenset()) -> list[Path]:
-    """Record files in a folder and below, in name order; hidden files and ``skip`` left out."""
-    suffixes = JSON_SUFFIXES | JSONL_SUFFIXES
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in suffixes
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and p.resolve() not in skip
-    )
+def shown(path: str | Path) -> str:
+    """A path as reports show it: a name that is not UTF-8 gets ``\\xNN`` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _folder_entries(
+    folder: Path, skip: frozenset[Path] = frozenset()
+) -> list[tuple[str, Path | RawRecord]]:
+    """What a folder holds, below too, in path order: record files, or why an entry is not.
+
+    Hidden entries (``.git``, ``.DS_Store``, a report being written) are left out, and so
+    are the files in ``skip``; everything else is read or reported.
+    """
+    found: list[tuple[str, Path | RawRecord]] = []
+    visited: set[tuple[int, int]] = set()
+    with contextlib.suppress(OSError):
+        status = folder.stat()
+        visited.add((status.st_dev, status.st_ino))
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as error:
+            found.append(
+                (str(current), _failed(shown(current), f"cannot read folder: {error.strerror}"))
+            )
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            label = shown(path)
+            try:
+                status = path.stat()
+            except OSError as error:
+                found.append((entry.path, _failed(label, _unreadable(path, error))))
+                continue
+            if stat.S_ISDIR(status.st_mode):
+                key = (status.st_dev, status.st_ino)
+                if key in visited:
+                    message = (
+                        "a symbolic link back to a folder already being read (a loop); not read"
+                    )
+                    found.append((entry.path, _failed(label, message)))
+                else:
+                    visited.add(key)
+                    pending.append(path)
+            elif not stat.S_ISREG(status.st_mode):
+                message = "not a regular file (a FIFO, device or socket); not read from a folder"
+                found.append((entry.path, _failed(label, message)))
+            elif path.suffix.lower() not in JSON_SUFFIXES | JSONL_SUFFIXES:
+                message = (
+                    "not a record file: a folder's .json, .jsonl and .ndjson files are read; "
+                    "this one was not"
+                    + (" (decompress it first)" if path.suffix.lower() in _COMPRESSED else "")
+                )
+                found.append((entry.path, _failed(label, message)))
+            elif path.resolve() not in skip:
+                found.append((entry.path, path))
+    return sorted(found, key=lambda item: os.fsencode(item[0]))
+
+
+_COMPRESSED = frozenset({".gz", ".zip", ".bz2", ".xz", ".zst", ".7z"})
+
+
+def _unreadable(path: Path, error: OSError) -> str:
+    if error.errno == errno.ELOOP:
+        return "a symbolic link loop; not read"
+    if error.errno == errno.ENOENT and path.is_symlink():
+        return f"a broken symbolic link (to {shown(os.readlink(path))}); not read"
+    return f"cannot read: {error.strerror}"
+
+
+def _files_below(folder: Path) -> list[Path]:
+    return [item for _, item in _folder_entries(folder) if isinstance(item, Path)]
 
 
 def input_size(paths: Iterable[str | Path]) -> int | None:
@@ -237,20 +365,38 @@ def read_raw(
     skipped = frozenset(Path(item).resolve() for item in skip)
     for item in paths:
         if str(item) == "-":
-            yield from _read_stdin(max_bytes)
+            yield from _read_stream(sys.stdin.buffer, "<stdin>", max_bytes)
+            continue
+        label = shown(item)
+        if str(item) == "":
+            yield _failed(label, "an empty path names no file; give a file, a folder or -")
             continue
         path = Path(item)
-        label = str(item)
-        if path.is_dir():
-            files = _files_below(path, skipped)
-            if not files:
+        try:
+            status = path.stat()
+        except OSError as error:
+            missing = error.errno == errno.ENOENT and not path.is_symlink()
+            yield _failed(label, "no such file or folder" if missing else _unreadable(path, error))
+            continue
+        if stat.S_ISDIR(status.st_mode):
+            entries = _folder_entries(path, skipped)
+            if not entries:
                 yield _failed(label, "folder holds no .json, .jsonl or .ndjson files")
-            for file in files:
-                yield from _read_file(file, str(file), max_bytes)
-        elif path.is_file():
+            for _, entry in entries:
+                if isinstance(entry, RawRecord):
+                    yield entry
+                else:
+                    yield from _read_file(entry, shown(entry), max_bytes)
+        elif stat.S_ISREG(status.st_mode):
             yield from _read_file(path, label, max_bytes)
-        else:
-            yield _failed(label, "no such file or folder")
+        else:  # a pipe, a FIFO, /dev/stdin, <(...): read as a stream, like standard input
+            try:
+                stream = path.open("rb")
+            except OSError as error:
+                yield _failed(label, f"cannot read: {error.strerror}")
+                continue
+            with stream:
+                yield from _read_stream(stream, label, max_bytes)
 
 
 def read_sources(
