@@ -51,20 +51,33 @@ def test_colour_only_when_asked_or_on_a_tty(capsys) -> None:
     assert "\033[31;1m" in out
 
 
-def test_as_of_option_overrides_the_cutoff(capsys) -> None:
-    # P11: TACE #2 on 2012-09-20, no sorafenib: pending as of its cut-off, late by 2012-10-12.
+@pytest.mark.parametrize(
+    ("option", "as_of", "basis", "exit_code"),
+    [
+        # P11's data cut-off is 2012-09-30: a later --as-of cannot look past it.
+        ("2012-10-12", "2012-09-30", "data_cutoff_date", 0),
+        # An earlier --as-of wins; the last contact (2012-09-27) then lies after it (DAT004).
+        ("2012-09-25", "2012-09-25", "option", 1),
+    ],
+)
+def test_as_of_is_the_earlier_of_the_option_and_the_cutoff(
+    capsys, option: str, as_of: str, basis: str, exit_code: int
+) -> None:
+    # P11: TACE #2 on 2012-09-20, no sorafenib; the window runs to day 21, 2012-10-11, so on
+    # either check date TRT001 is still pending.
     code, out, _ = _run(
         capsys,
         "check",
         "--format",
         "json",
         "--as-of",
-        "2012-10-12",
+        option,
         str(EXAMPLES / "p11-pending-sorafenib-start.json"),
     )
     patient = json.loads(out)["patients"][0]
     trt001 = next(f for f in patient["findings"] if f["rule"] == "TRT001")
-    assert patient["as_of"] == "2012-10-12" and trt001["status"] == "not_met" and code == 1
+    assert (patient["as_of"], patient["as_of_basis"]) == (as_of, basis)
+    assert trt001["status"] == "pending" and code == exit_code
 
 
 @pytest.mark.parametrize(

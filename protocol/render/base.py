@@ -17,6 +17,7 @@ from typing import Any
 
 from protocol.findings import PatientResult, RecordError
 from protocol.packs.model import Pack
+from protocol.render.redaction import hide_free_text, hide_in_summary
 
 __all__ = ["RenderOptions", "Renderer"]
 
@@ -48,6 +49,14 @@ class Renderer:
     @property
     def study_id(self) -> str:
         return self.options.study_id or self.pack.id
+
+    def shown(self, result: PatientResult, record: Mapping[str, Any] | None) -> PatientResult:
+        """The result as this report may show it: free text hidden with ``hide_values``."""
+        return hide_free_text(result, record) if self.options.hide_values else result
+
+    def shown_summary(self, summary: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The summary as this report may show it: no AE terms with ``hide_values``."""
+        return hide_in_summary(summary) if self.options.hide_values else summary
 
     def begin(self) -> str:
         return ""

@@ -64,13 +64,14 @@ def csv_text(rows: list[list[Any]]) -> str:
 def _cell(value: Any) -> str:
     text = str(value)
     # Spreadsheets run a cell starting with = + - @ (or tab, CR) as a formula (OWASP CSV
-    # injection): such a cell gets a leading quote, unless it is a plain number.
-    if text[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(text):
+    # injection), also after leading spaces or line breaks, which they skip: such a cell gets
+    # a leading quote, unless it is a plain number.
+    if _FORMULA.match(text) and not _NUMBER.fullmatch(text.strip()):
         return f"'{text}"
     return text
 
 
-_FORMULA_STARTS = frozenset("=+-@\t\r")
+_FORMULA = re.compile(r"[\t\r]|\s*[=+\-@]")
 _NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 
 
@@ -84,6 +85,7 @@ class DeviationLogRenderer(Renderer):
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
+        result = self.shown(result, record)
         families = {
             family["id"]: family.get("title", family["id"]) for family in self.pack.families
         }

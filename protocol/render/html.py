@@ -1,106 +1,48 @@
 """The HTML report: one self-contained page, cohort summary first, then every patient.
 
-The page loads nothing: inline CSS, inline SVG, no script, no font, no image.
-The summary shows the counts, a CONSORT-style flow per cohort, the analysis
+The page loads nothing: inline CSS, inline SVG, one small inline script (the
+patient index, :mod:`protocol.render.html_page`), no font, no image. The
+summary shows the counts, a CONSORT-style flow per cohort, the analysis
 groups, Kaplan-Meier curves of TTP and OS with their medians, the safety
-flags, the counts per rule and status, and the input errors. Each patient
-then gets a one-line header; the first ``RenderOptions.timelines`` patients
-also get a timeline (:mod:`protocol.render.timeline_svg`) and their findings
-table, the others only their ``not_met`` messages, so that a page for a very
-large cohort stays small. Every string from the input goes through
-:func:`html.escape`.
+flags, the counts per rule and status, the definitions of TTP, OS and the
+index TACE, and the input errors; a page for one patient starts with the
+patient and puts the summary after it. Each patient then gets a one-line
+header; the first ``RenderOptions.timelines`` patients also get a timeline
+(:mod:`protocol.render.timeline_svg`) and their findings table, the others
+only their ``not_met`` messages, so that a page for a very large cohort stays
+small. Every string from the input goes through :func:`html.escape`.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from html import escape
 from typing import Any
 
 from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
 from protocol.render.base import Renderer
-from protocol.render.course import deviations, locate
-from protocol.render.timeline_svg import GRADE_COLOURS, timeline_svg
+from protocol.render.course import deviations, locate, parse_date, record_items
+from protocol.render.html_page import CSS, INDEX_SCRIPT, ink_on
+from protocol.render.km_chart import km_svg
+from protocol.render.timeline_svg import (
+    DOSE_COLOURS,
+    GRADE_COLOURS,
+    IMAGING,
+    WINDOW_COLOURS,
+    timeline_svg,
+)
 
 __all__ = ["HtmlRenderer"]
 
 _MAX_ERRORS_LISTED = 1000  # the page stays readable; every format lists them all
 _OPEN_FOR = {Status.NOT_MET, Status.PENDING, Status.NOT_EVALUABLE}  # shown unfolded
+_WINDOW_WORDS = {
+    "progression": "progression due (from TACE #1)",
+    "start": "sorafenib start due (after TACE #2)",
+    "exposure": "sorafenib exposure threshold reached",
+    "control": "control: TACE #3 due",
+}
 _GROUP_COLOURS = ("#00897b", "#f57c00", "#3949ab", "#8e24aa", "#6d4c41", "#c2185b")
-
-_CSS = """
-:root{--ink:#1f2a33;--muted:#5f6f7a;--line:#d9e0e5;--bg:#f5f7f9;--red:#c62828;
---green:#2e7d32;--amber:#b26a00;--purple:#6a1b9a;--grey:#78909c;--card:#fff}
-*{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
-color:var(--ink);background:var(--bg)}
-header.top{background:#263238;color:#fff;padding:18px 32px}
-header.top h1{margin:0;font-size:22px;font-weight:600}
-header.top p{margin:4px 0 0;color:#cfd8dc}
-main{padding:8px 32px 32px;max-width:1240px}
-h2{font-size:19px;margin:28px 0 10px;border-bottom:2px solid var(--line);padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 8px}
-.cards{display:flex;flex-wrap:wrap;gap:12px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 16px;
-min-width:150px}
-.card b{display:block;font-size:24px}
-.card span{color:var(--muted);font-size:12px}
-.card.bad b{color:var(--red)}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px;
-align-items:start}
-.panel{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 16px}
-table{border-collapse:collapse;background:var(--card);font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:5px 9px;text-align:left;vertical-align:top}
-th{background:#eceff1;font-weight:600}
-td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-td.hot{color:var(--red);font-weight:700}
-tr.nm td{background:#fdecea}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.muted{color:var(--muted)}
-.badge{display:inline-block;border-radius:10px;padding:1px 8px;font-size:12px;
-font-weight:600;color:#fff;background:var(--grey);white-space:nowrap}
-.s-not_met,.e-ineligible{background:var(--red)}
-.s-met,.e-eligible{background:var(--green)}
-.s-pending,.e-pending{background:var(--amber)}
-.s-not_evaluable,.e-undetermined{background:var(--purple)}
-.s-not_applicable{background:#b0bec5}
-.tag{display:inline-block;border:1px solid var(--line);border-radius:4px;padding:0 6px;
-font-size:12px;background:#fff;color:var(--ink)}
-.consort{display:grid;grid-template-columns:minmax(260px,340px) 40px minmax(200px,280px);
-align-items:center;row-gap:0}
-.box{border:1.5px solid #546e7a;border-radius:6px;background:#fff;padding:6px 10px;
-font-size:13px}
-.box.final{border-color:var(--green);background:#e8f5e9;font-weight:600}
-.box.side{border-style:dashed;border-color:var(--red);background:#fff8f7}
-.down{height:20px;border-left:2px solid #546e7a;margin-left:50%}
-.right{border-top:2px dashed var(--red);height:0}
-.legend{display:flex;flex-wrap:wrap;gap:14px;font-size:12px;color:var(--muted)}
-i.swatch{display:inline-block;width:10px;height:10px}
-.legend i{display:inline-block;width:12px;height:12px;vertical-align:-2px;margin-right:4px}
-details.patient,section.patient{background:#fff;border:1px solid var(--line);
-border-radius:8px;margin:8px 0}
-details.patient>summary,section.patient>div.head{padding:8px 12px;cursor:pointer;
-display:flex;flex-wrap:wrap;gap:8px;align-items:center}
-details.patient[open]>summary{border-bottom:1px solid var(--line)}
-.pid{font-weight:700;font-size:15px}
-.body{padding:10px 14px}
-.scroll{overflow-x:auto}
-svg.timeline,svg.km{max-width:100%;height:auto;background:#fff}
-svg text.lane{font-weight:600;fill:#37474f;font-size:12px}
-svg text.axis,svg text.note,svg text.as-of{fill:#546e7a;font-size:10.5px}
-svg text.flagged{font-weight:700;fill:#b71c1c}
-svg text.progression{fill:#b71c1c;font-weight:600}
-svg text.dose{fill:#004d40;font-size:10.5px}
-svg text.window-label{font-weight:600;font-size:10.5px}
-svg text.badge{fill:#fff;font-weight:700;font-size:10px}
-ol.devs{margin:6px 0 10px;padding-left:0;list-style:none}
-ol.devs li{margin:3px 0}
-.num{display:inline-block;min-width:18px;height:18px;border-radius:9px;background:var(--red);
-color:#fff;font-size:11px;font-weight:700;text-align:center;line-height:18px;margin-right:6px}
-ul.nm{margin:0;padding:0 14px 8px 32px;font-size:13px}
-footer{padding:16px 32px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
-"""
 
 
 def _e(value: Any) -> str:
@@ -128,87 +70,6 @@ def _num(value: Any, hot: bool = False) -> str:
     return f'<td class="n{" hot" if hot and value else ""}">{_e(value)}</td>'
 
 
-# --- Kaplan-Meier ---------------------------------------------------------------------
-
-
-def _nice_step(top: float) -> float:
-    for step in (1, 2, 3, 6, 12, 24, 60):
-        if top / step <= 10:
-            return float(step)
-    return 120.0
-
-
-def _km_svg(title: str, groups: Mapping[str, Mapping[str, Any]], colours: Mapping[str, str]) -> str:
-    """Kaplan-Meier step curves, one per group; small ticks where only censoring happened."""
-    width, left, right, top, plot_h = 540, 52, 16, 30, 220
-    plot_w = width - left - right
-    legend_top = top + plot_h + 52
-    height = legend_top + 16 * len(groups)
-    longest = max((max(g["curve"]["months"] or [0]) for g in groups.values()), default=0)
-    step = _nice_step(max(longest, 1.0))
-    x_max = max(step, math.ceil(longest / step) * step)
-
-    def x(month: float) -> float:
-        return round(left + plot_w * month / x_max, 1)
-
-    def y(survival: float) -> float:
-        return round(top + plot_h * (1 - survival), 1)
-
-    parts = [
-        f'<svg class="km" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'role="img" aria-label="{_e(title)}" font-family="system-ui, sans-serif" font-size="11">',
-        f'<text x="{left}" y="18" font-weight="600" font-size="13">{_e(title)}</text>',
-    ]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        dash = ' stroke-dasharray="4 3"' if tick == 0.5 else ""
-        parts.append(
-            f'<line x1="{left}" y1="{y(tick)}" x2="{width - right}" y2="{y(tick)}" '
-            f'stroke="#e0e6ea"{dash}/><text x="{left - 6}" y="{y(tick) + 4}" '
-            f'text-anchor="end" fill="#546e7a">{tick:g}</text>'
-        )
-    month = 0.0
-    while month <= x_max:
-        parts.append(
-            f'<line x1="{x(month)}" y1="{top + plot_h}" x2="{x(month)}" y2="{top + plot_h + 4}" '
-            f'stroke="#455a64"/><text x="{x(month)}" y="{top + plot_h + 16}" '
-            f'text-anchor="middle" fill="#546e7a">{month:g}</text>'
-        )
-        month += step
-    parts.append(
-        f'<path d="M{left} {top}V{top + plot_h}H{width - right}" fill="none" stroke="#455a64"/>'
-        f'<text x="{left + plot_w / 2}" y="{top + plot_h + 34}" text-anchor="middle" '
-        f'fill="#37474f">months from index TACE</text>'
-        f'<text x="14" y="{top + plot_h / 2}" text-anchor="middle" fill="#37474f" '
-        f'transform="rotate(-90 14 {top + plot_h / 2})">proportion without event</text>'
-    )
-    legend_y = legend_top
-    for name, estimate in groups.items():
-        colour = colours.get(name, "#607d8b")
-        months, survival = estimate["curve"]["months"], estimate["curve"]["survival"]
-        if months:
-            path = [f"M{x(months[0])} {y(survival[0])}"]
-            ticks = []
-            for i in range(1, len(months)):
-                path.append(f"H{x(months[i])}V{y(survival[i])}")
-                if survival[i] == survival[i - 1]:  # no drop: only censoring at this time
-                    ticks.append(f"M{x(months[i])} {y(survival[i]) - 4}v8")
-            parts.append(
-                f'<path class="curve" data-group="{_e(name)}" d="{"".join(path)}" fill="none" '
-                f'stroke="{colour}" stroke-width="2.2"/>'
-            )
-            if ticks:
-                parts.append(f'<path d="{"".join(ticks)}" stroke="{colour}" stroke-width="1.5"/>')
-        label = f"{name} (n={estimate['patients']}, {estimate['events']} events)"
-        parts.append(
-            f'<line x1="{left}" y1="{legend_y}" x2="{left + 22}" y2="{legend_y}" '
-            f'stroke="{colour}" stroke-width="3"/>'
-            f'<text x="{left + 28}" y="{legend_y + 4}">{_e(label)}</text>'
-        )
-        legend_y += 16
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 # --- the renderer ---------------------------------------------------------------------
 
 
@@ -229,7 +90,7 @@ class HtmlRenderer(Renderer):
         return (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+            f"<title>{_e(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
             f'<header class="top"><h1>{_e(pack.title)}</h1>'
             f"<p>Protocol check report · study {_e(self.study_id)} · pack "
             f"<code>{_e(pack.id)}</code> version {_e(pack.version)} · as of {_e(as_of)}</p>"
@@ -237,6 +98,13 @@ class HtmlRenderer(Renderer):
         )
 
     def lead(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> str:
+        if _single(summary):  # one patient: the patient first, the summary after it
+            return self._patients_heading(summary)
+        parts = [self._summary(summary), self._index(), self._errors(errors)]
+        return "".join([*parts, self._patients_heading(summary)])
+
+    def _summary(self, summary: Mapping[str, Any]) -> str:
+        summary = self.shown_summary(summary)
         colours = self._colours(summary)
         parts = [
             '<section id="summary"><h2>Cohort summary</h2>',
@@ -249,23 +117,52 @@ class HtmlRenderer(Renderer):
             '<div class="grid2">',
             self._safety(summary.get("safety_flags", {})),
             self._rules(summary.get("rules", {})),
-            "</div></section>\n",
-            self._errors(errors),
-            self._patients_heading(summary),
+            "</div>",
+            self._definitions(),
+            "</section>\n",
         ]
         return "".join(parts)
+
+    def _index(self) -> str:
+        """The patient index, filled in by the page's script from the patient sections."""
+        head = ["patient", "site", "arm", "eligibility", "group", "not met"]
+        return (
+            '<section id="index"><h2>Patient index</h2><p class="muted">The index is built by '
+            "the page's script; without it, scroll to the patients below.</p>"
+            '<input type="search" placeholder="filter: id, site, arm, group..." '
+            'aria-label="filter patients"><label><input type="checkbox"> only patients with a '
+            f"finding not met</label>{_table(head, [], [5])}</section>\n"
+        )
+
+    def _definitions(self) -> str:
+        """TTP, OS and the index TACE as this pack defines them."""
+        index = self.pack.endpoints.get("index_tace", {})
+        per_arm = "; ".join(f"TACE #{n} in {_e(arm)}" for arm, n in index.items())
+        per_month = self.pack.endpoints.get("days_per_month")
+        return (
+            '<h3>Definitions</h3><dl class="defs">'
+            f"<dt>Index TACE</dt><dd>{per_arm} (TACEs numbered by date).</dd>"
+            "<dt>TTP, time to progression</dt><dd>From the index TACE to the <b>next TACE</b>, "
+            "the event: in this study progression is counted when it is treated again. A "
+            "progression seen on imaging is not the TTP event. Without a later TACE, TTP is "
+            "censored at death, else at last contact.</dd>"
+            "<dt>OS, overall survival</dt><dd>From the index TACE to death (the event), else "
+            "censored at last contact.</dd>"
+            f"<dt>Months</dt><dd>days / {_e(per_month)}.</dd></dl>"
+        )
 
     def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
         return ""
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> str:
+        after = self._summary(summary) + self._errors(errors) if _single(summary) else ""
         return (
-            "</section>\n</main>\n<footer>"
+            f"</section>\n{after}</main>\n<footer>"
             f"<p>Protocol: {_e(self.pack.reference)}</p>"
             f"<p>Generated by tacecheck with protocol pack {_e(self.pack.id)} version "
             f"{_e(self.pack.version)}. Statuses: met, not met (deviation or unmet criterion), "
             "pending (window still open), not evaluable (missing or partial date), n/a.</p>"
-            "</footer>\n</body>\n</html>\n"
+            f"</footer>\n<script>{INDEX_SCRIPT}</script>\n</body>\n</html>\n"
         )
 
     # --- summary parts ------------------------------------------------------------------
@@ -369,7 +266,7 @@ class HtmlRenderer(Renderer):
         charts, rows = [], []
         for name, groups in endpoints.items():
             title = titles.get(name, name.upper())
-            charts.append(f'<div class="panel">{_km_svg(title, groups, colours)}</div>')
+            charts.append(f'<div class="panel">{km_svg(title, groups, colours)}</div>')
             for group, estimate in groups.items():
                 low, high = (estimate.get("median_ci95_months") or [None, None])[:2]
                 ci = "—" if low is None and high is None else f"{_months(low)} – {_months(high)}"
@@ -396,8 +293,8 @@ class HtmlRenderer(Renderer):
         rows = []
         for code, flag in flags.items():
             grades = " ".join(
-                f'<span class="badge" style="background:{GRADE_COLOURS.get(int(g), "#9e9e9e")};'
-                f'color:#000">G{_e(g)}: {_e(n)}</span>'
+                f'<span class="badge" style="background:{_grade_colour(g)};'
+                f'color:{ink_on(_grade_colour(g))}">G{_e(g)}: {_e(n)}</span>'
                 for g, n in flag.get("by_grade", {}).items()
             )
             terms = list(flag.get("by_term", {}).items())
@@ -461,29 +358,60 @@ class HtmlRenderer(Renderer):
 
     def _patients_heading(self, summary: Mapping[str, Any]) -> str:
         limit = self.options.timelines
-        flag = self.pack.params.get("flag_ae_grade")
-        grades = "".join(
-            f'<span><i style="background:{c};border-radius:6px"></i>AE grade {g}</span>'
-            for g, c in GRADE_COLOURS.items()
-        )
         return (
             f'<section id="patients"><h2>Patients</h2><p class="muted">In input order. '
             f"Timelines and findings tables are drawn for the first {_e(limit)} patients; "
             "after that, each patient's header and the findings not met.</p>"
-            '<div class="legend">'
-            '<span><i style="background:#00695c;transform:rotate(45deg)"></i>TACE #n</span>'
-            '<span><i style="background:#d32f2f;clip-path:polygon(50% 0,100% 100%,0 100%)"></i>'
-            "imaging: progression / recurrence</span>"
-            '<span><i style="background:#90a4ae;border-radius:6px"></i>other imaging</span>'
-            '<span><i style="background:#00897b"></i>sorafenib (bar height = daily dose)</span>'
-            f"{grades}"
-            f'<span><i style="border:2px solid #b71c1c;border-radius:7px"></i>AE grade ≥ '
-            f"{_e(flag)}: safety flag</span>"
-            '<span><i style="background:#1e88e5;opacity:.3"></i>protocol window</span>'
-            '<span><i style="background:#c62828;border-radius:6px"></i>deviation (number)</span>'
-            '<span><i style="background:#fff;border:1px dashed #546e7a"></i>partial date</span>'
-            "</div>\n"
+            f"{self._legend()}\n"
         )
+
+    def _legend(self) -> str:
+        """Every colour and mark the timelines use, and what it means."""
+        flag = self.pack.params.get("flag_ae_grade")
+
+        def item(style: str, text: str) -> str:
+            return f'<span><i style="{style}"></i>{_e(text)}</span>'
+
+        marks = [
+            item("background:#00695c;transform:rotate(45deg)", "TACE #n (numbered by date)"),
+            *(
+                item(
+                    f"background:{colour};border:1px solid #37474f;"
+                    + (
+                        "clip-path:polygon(50% 0,100% 100%,0 100%)"
+                        if code in ("PD", "REC")
+                        else "border-radius:6px"
+                    ),
+                    f"imaging {code}: {result.replace('_', ' ')}",
+                )
+                for result, (code, colour) in IMAGING.items()
+            ),
+            *(
+                item(f"background:{c}", f"sorafenib bar: {text}")
+                for c, text in DOSE_COLOURS.values()
+            ),
+            item("border-top:2px dotted #90a4ae;height:0", "minimum and maximum daily dose"),
+            *(
+                item(f"background:{c};border-radius:6px", f"AE grade {g} (line: until resolved)")
+                for g, c in GRADE_COLOURS.items()
+            ),
+            item("border:2px solid #b71c1c;border-radius:7px", f"AE grade ≥ {flag}: safety flag"),
+            item("border-top:3px dashed #b71c1c;height:0", "AE resolved before its onset"),
+            *(
+                item(f"background:{WINDOW_COLOURS[k]};opacity:.45", f"window: {text}")
+                for k, text in _WINDOW_WORDS.items()
+            ),
+            item("background:#90a4ae", "diagnosis"),
+            item("background:#ef6c00", "withdrawal"),
+            item("background:#fff;border:1px solid #37474f;border-radius:6px", "last contact"),
+            item("border-left:3px solid #000;height:12px;width:0", "death (cross)"),
+            item("background:#00838f;height:3px", "TTP (dot: event, bar end: censored)"),
+            item("background:#283593;height:3px", "OS (dot: event, bar end: censored)"),
+            item("border-left:2px dashed #37474f;width:0", "as-of date"),
+            item("background:#c62828;border-radius:6px", "deviation or flag (its number)"),
+            item("background:#fff;border:1px dashed #546e7a", "partial date (the days it may be)"),
+        ]
+        return f'<div class="legend">{"".join(marks)}</div>'
 
     # --- patients -----------------------------------------------------------------------
 
@@ -506,12 +434,22 @@ class HtmlRenderer(Renderer):
         bits.append(
             f'<span class="muted">{_e(result.source)} · as of {_e(result.as_of or "—")}</span>'
         )
+        reason = result.as_of_reason
+        if reason:
+            bits.append(f'<span class="muted as-of-reason">({_e(reason)})</span>')
         return "".join(bits)
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        anchor = f'id="patient-{index}"'
+        result = self.shown(result, record)
+        not_met = sum(f.status is Status.NOT_MET for f in result.findings)
+        anchor = (
+            f'id="patient-{index}" data-pid="{_e(result.patient_id)}" '
+            f'data-site="{_e(result.site_id or "")}" data-arm="{_e(result.cohort)}" '
+            f'data-eligibility="{_e(result.eligibility)}" data-group="{_e(result.group)}" '
+            f'data-not-met="{not_met}"'
+        )
         if index >= self.options.timelines:
             items = "".join(
                 f"<li><code>{_e(f.rule)}</code> {_e(f.message)}</li>" for f in deviations(result)
@@ -531,12 +469,13 @@ class HtmlRenderer(Renderer):
         parts = [f"<p><b>Group:</b> {_e(result.group)}: {_e(result.group_reason)}"]
         for name, text in result.endpoint_lines():
             parts.append(f"<br><b>{_e(name)}:</b> {_e(text)}")
+        parts.append(self._ttp_note(result, record))
         parts.append("</p>")
         placed: frozenset[int] = frozenset()
         if record is None:
             parts.append('<p class="muted">The submitted record is not available.</p>')
         else:
-            drawing = timeline_svg(record, result, self.pack.params)
+            drawing = timeline_svg(record, result, self.pack.params, self.options.hide_values)
             placed = drawing.placed
             parts.append(
                 f'<div class="scroll">{drawing.svg}</div>'
@@ -546,6 +485,30 @@ class HtmlRenderer(Renderer):
         parts.append(self._deviation_list(result, placed))
         parts.append(self._findings(result.findings))
         return "".join(parts)
+
+    def _ttp_note(self, result: PatientResult, record: Mapping[str, Any] | None) -> str:
+        """Why the TTP event is a TACE when imaging showed progression before it."""
+        ttp = result.endpoints.get("ttp")
+        start, end = (parse_date(ttp.start), parse_date(ttp.end)) if ttp else (None, None)
+        if ttp is None or not ttp.event or start is None or end is None or record is None:
+            return ""
+        progressed = {str(r) for r in self.pack.params.get("progression_results", ())}
+        seen = sorted(
+            str(when)
+            for _, scan in record_items(record, "imaging")
+            if str(scan.get("result")) in progressed
+            and (when := parse_date(scan.get("date"))) is not None
+            and start.latest < when.earliest
+            and when.latest < end.earliest
+        )
+        if not seen:
+            return ""
+        dates = "" if self.options.hide_values else f" ({', '.join(seen)})"
+        return (
+            f'<br><span class="muted ttp-note">The TTP event is the next TACE ({_e(ttp.end)}), '
+            f"not the earlier progression seen on imaging{_e(dates)}: TTP runs from the index "
+            "TACE to the next TACE (see Definitions).</span>"
+        )
 
     def _deviation_list(self, result: PatientResult, placed: frozenset[int]) -> str:
         found = deviations(result)
@@ -583,3 +546,15 @@ class HtmlRenderer(Renderer):
         table = _table(["rule", "name", "status", "importance", "message", "location"], rows)
         head = f"<summary>All findings ({len(findings)})</summary>"
         return f"<details open>{head}{table}{note}</details>"
+
+
+def _single(summary: Mapping[str, Any]) -> bool:
+    """A page for one patient: it starts with the patient, the summary comes after."""
+    return summary.get("patients") == 1
+
+
+def _grade_colour(grade: Any) -> str:
+    try:
+        return GRADE_COLOURS.get(int(grade), "#9e9e9e")
+    except (TypeError, ValueError):
+        return "#9e9e9e"

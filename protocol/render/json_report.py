@@ -10,19 +10,60 @@ checked, and a last ``{"protocol": ..., "summary": ...}`` line.
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
 from protocol.findings import PatientResult, RecordError
 from protocol.render.base import Renderer
 
-__all__ = ["JsonLinesRenderer", "JsonRenderer"]
+__all__ = ["NON_FINITE", "JsonLinesRenderer", "JsonRenderer", "json_text"]
+
+# RFC 8259 has no Infinity or NaN: a number too large for a float (1e400) is written as its
+# Python name in a string ("inf", "-inf", "nan"), as RecordError.to_dict writes a value.
+NON_FINITE = {math.inf: "inf", -math.inf: "-inf"}
+_NAN = "nan"
+# Line breaks to str.splitlines() that JSON leaves raw (NEL, U+2028/9), so a line splits only
+# where we split it, and lone surrogates, which UTF-8 cannot encode: written as \\uXXXX.
+_ESCAPED = re.compile("[\x85\u2028\u2029\ud800-\udfff]")
 
 
-def _dumps(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    if "\u2028" in text or "\u2029" in text:  # line breaks to str.splitlines(): escape them
-        text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+def _finite(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by its string (see ``NON_FINITE``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return _NAN if math.isnan(value) else NON_FINITE[value]
+    if isinstance(value, Mapping):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _fallback(value: Any) -> Any:
+    """Anything ``json`` cannot write (a date, a Decimal...) is written as its text."""
+    if isinstance(value, set | frozenset):
+        return list(value)
+    return str(value)
+
+
+def json_text(value: Any) -> str:
+    """``value`` as strict RFC 8259 JSON text, on one line; never raises for a report value.
+
+    Non-finite floats become strings (``NON_FINITE``), other objects their ``str``;
+    NEL, U+2028/9 and lone surrogates are escaped (``_ESCAPED``).
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, default=_fallback)
+    except (ValueError, TypeError, RecursionError):  # non-finite float, odd key, cycle
+        try:
+            text = json.dumps(
+                _finite(value), ensure_ascii=False, allow_nan=False, default=_fallback
+            )
+        except (ValueError, TypeError, RecursionError):
+            text = json.dumps(str(value), ensure_ascii=False)
+    if _ESCAPED.search(text):
+        text = _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
 
 
@@ -36,20 +77,20 @@ class JsonRenderer(Renderer):
 
     def begin(self) -> str:
         return (
-            f'{{"protocol": {_dumps(self._protocol())},\n'
-            f'"as_of": {_dumps(self.options.as_of)},\n"patients": [\n'
+            f'{{"protocol": {json_text(self._protocol())},\n'
+            f'"as_of": {json_text(self.options.as_of)},\n"patients": [\n'
         )
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        return _dumps(result.to_dict())
+        return json_text(self.shown(result, record).to_dict())
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         yield '\n],\n"errors": [\n'
         for number, error in enumerate(errors):
-            yield (",\n" if number else "") + _dumps(error.to_dict(self.options.hide_values))
-        yield f'\n],\n"summary": {_dumps(summary)}}}\n'
+            yield (",\n" if number else "") + json_text(error.to_dict(self.options.hide_values))
+        yield f'\n],\n"summary": {json_text(self.shown_summary(summary))}}}\n'
 
 
 class JsonLinesRenderer(JsonRenderer):
@@ -62,13 +103,14 @@ class JsonLinesRenderer(JsonRenderer):
 
     def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
         listed = [e.to_dict(self.options.hide_values) for e in errors]
-        return _dumps({"source": source, "errors": listed}) + "\n"
+        return json_text({"source": source, "errors": listed}) + "\n"
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        return _dumps(result.to_dict()) + "\n"
+        return json_text(self.shown(result, record).to_dict()) + "\n"
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
-        line = {"protocol": self._protocol(), "as_of": self.options.as_of, "summary": summary}
-        yield _dumps(line) + "\n"
+        line = {"protocol": self._protocol(), "as_of": self.options.as_of}
+        line["summary"] = self.shown_summary(summary)
+        yield json_text(line) + "\n"

@@ -42,6 +42,7 @@ class JUnitRenderer(Renderer):
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
+        result = self.shown(result, record)
         failures = sum(1 for f in result.findings if f.status is Status.NOT_MET)
         skipped = sum(1 for f in result.findings if f.status not in {Status.MET, Status.NOT_MET})
         lines = [

@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from protocol.findings import PatientResult, RecordError, Status
+from protocol.findings import Finding, PatientResult, RecordError, Status
 from protocol.render.base import Renderer
 from protocol.render.deviation_log import csv_text
 
@@ -49,12 +49,25 @@ class QueryListingRenderer(Renderer):
             return value
         return json.dumps(value, ensure_ascii=False)
 
+    def _query(self, finding: Finding) -> str:
+        """The query in words; with ``hide_values`` the rule's check, which quotes no value."""
+        if not self.options.hide_values:
+            return finding.message
+        try:
+            checks = " ".join(self.pack.rule(finding.rule).doc.get("checks", "").split())
+        except KeyError:
+            checks = ""
+        return f"Please check {finding.location or 'this record'} against the source: " + (
+            checks or finding.name.replace("-", " ")
+        )
+
     def begin(self) -> str:
         return csv_text([list(COLUMNS)])
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
+        result = self.shown(result, record)
         rows = [
             [
                 result.site_id,
@@ -63,7 +76,7 @@ class QueryListingRenderer(Renderer):
                 self._shown(value_at(record, finding.location)),
                 finding.rule,
                 finding.name,
-                finding.message,
+                self._query(finding),
                 result.source,
             ]
             for finding in result.findings

@@ -15,7 +15,10 @@ from protocol.render.base import Renderer
 
 __all__ = ["TextRenderer"]
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x9b]")  # tab and newline are kept
+# Shown as escapes, never obeyed: C0 and C1 controls (U+009B is CSI, like ESC [), and the
+# bidirectional marks, embeddings, overrides and isolates that reorder what a line shows
+# (Trojan Source, CVE-2021-42574). Tab and newline are kept.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 _COLOURS = {
     Status.MET: "32",
@@ -38,15 +41,19 @@ class TextRenderer(Renderer):
 
     def _safe(self, text: object) -> str:
         """Submitted text with terminal control characters shown, never obeyed."""
-        return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
+        return _CONTROL.sub(_escape, str(text))
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
+        result = self.shown(result, record)
         head = self._safe(
             f"{result.patient_id}  ({result.cohort}, as of {result.as_of}, {result.source})"
         )
         lines = [self._paint(head, "1")]
+        reason = result.as_of_reason
+        if reason:
+            lines.append(f"  as of {result.as_of}: {self._safe(reason)}")
         lines.append(f"  eligibility: {result.eligibility}    group: {result.group}")
         lines.append(f"  group reason: {self._safe(result.group_reason)}")
         lines.extend(f"  {name}: {self._safe(text)}" for name, text in result.endpoint_lines())
@@ -125,6 +132,11 @@ class TextRenderer(Renderer):
                 cells = "".join(f"{counts.get(c, 0):>15}" for c in columns)
                 lines.append(f"    {rule.code:<6} {rule.name:<40}{cells}")
         return lines
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _num(value: float | None) -> str:

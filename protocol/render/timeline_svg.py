@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
-from protocol.dates import PartialDate, add_months
+from protocol.dates import PartialDate
 from protocol.findings import PatientResult
 from protocol.render.course import (
     SORAFENIB_ARM,
@@ -42,8 +42,17 @@ from protocol.render.course import (
     record_items,
     tace_dates,
 )
+from protocol.render.redaction import HIDDEN
 
-__all__ = ["GRADE_COLOURS", "Drawing", "timeline_svg"]
+__all__ = [
+    "DOSE_COLOURS",
+    "GRADE_COLOURS",
+    "IMAGING",
+    "WINDOW_COLOURS",
+    "WINDOW_INK",
+    "Drawing",
+    "timeline_svg",
+]
 
 
 WIDTH = 1100
@@ -67,6 +76,20 @@ WINDOW_COLOURS = {
     "start": "#2e7d32",
     "exposure": "#ef6c00",
     "control": "#8e24aa",
+}
+# a window's label, darker than its band so that it reads on white (WCAG AA, 4.5:1)
+WINDOW_INK = {
+    "progression": "#1565c0",
+    "start": "#2e7d32",
+    "exposure": "#bf360c",
+    "control": "#8e24aa",
+}
+# a dosing bar: (colour, what it means), for the bar and the legend
+DOSE_COLOURS = {
+    "in_range": ("#00897b", "daily dose within the protocol range"),
+    "above": ("#d32f2f", "daily dose above the maximum"),
+    "below": ("#f9a825", "daily dose below the minimum"),
+    "unknown": ("#9e9e9e", "daily dose unknown"),
 }
 
 
@@ -93,6 +116,11 @@ class _Scale:
     as_of: date | None
     left: float = LEFT
     right: float = WIDTH - RIGHT
+    hide: bool = False  # --hide-values: no submitted date or free text in labels or tooltips
+
+    def day(self, when: object) -> str:
+        """A submitted date as a label or tooltip may show it."""
+        return "" if self.hide else f" {when}"
 
     def x(self, d: date) -> float:
         days = max((self.end - self.start).days, 1)
@@ -162,12 +190,12 @@ def _point(scale: _Scale, when: PartialDate) -> float:
 
 
 def _shown(when: PartialDate, scale: _Scale) -> str:
-    text = str(when)
+    text = scale.day(when).strip()
     if not when.is_full:
         text += " (partial)"
     if scale.beyond(when.earliest):
-        text = f"→ {text}, off scale"
-    return text
+        text = f"→ {text}, off scale" if text else "→ off scale"
+    return text.strip()
 
 
 def _point_glyph(
@@ -253,10 +281,10 @@ def _square(colour: str) -> Callable[[float, float], str]:
 def _tace_lane(record: Mapping[str, Any], scale: _Scale) -> _Lane:
     lane = _Lane("TACE")
     for number, (when, indexes) in enumerate(tace_dates(record), start=1):
-        label = f"#{number} {_shown(when, scale)}"
+        label = f"#{number} {_shown(when, scale)}".strip()
         if len(indexes) > 1:
             label += f" (×{len(indexes)} entries)"
-        tooltip = f"TACE #{number} on {when}"
+        tooltip = f"TACE #{number}" + (f" on{scale.day(when)}" if not scale.hide else "")
         pointers = tuple(f"/tace/{i}" for i in indexes)
         glyph = _point_glyph(
             scale, when, label, _diamond("#00695c"), tooltip, pointers, "#00695c", "tace"
@@ -274,8 +302,8 @@ def _imaging_lane(record: Mapping[str, Any], scale: _Scale, progressed: set[str]
         result = str(item.get("result", ""))
         code, colour = IMAGING.get(result, ("?", "#ffffff"))
         modality = str(item.get("modality") or "")
-        label = f"{code} {_shown(when, scale)}"
-        tooltip = f"{modality or 'Imaging'} {when}: {result.replace('_', ' ')}"
+        label = f"{code} {_shown(when, scale)}".strip()
+        tooltip = f"{modality or 'Imaging'}{scale.day(when)}: {result.replace('_', ' ')}"
         if result in progressed:
             marker, cls = _triangle(colour), "progression"
         else:
@@ -296,14 +324,14 @@ def _ae_lane(record: Mapping[str, Any], scale: _Scale, flag_grade: int) -> _Lane
         grade = grade if isinstance(grade, int) and not isinstance(grade, bool) else 0
         colour = GRADE_COLOURS.get(grade, "#bdbdbd")
         flagged = grade >= flag_grade
-        term = str(item.get("term") or "adverse event")
+        term = HIDDEN if scale.hide else str(item.get("term") or "adverse event")
         short = term if len(term) <= 30 else term[:29] + "…"
-        label = f"G{grade} {short} {_shown(onset, scale)}"
+        label = f"G{grade} {short} {_shown(onset, scale)}".strip()
         resolved = parse_date(item.get("resolution_date"))
         action = str(item.get("action_taken") or "").replace("_", " ")
         tooltip = (
-            f"{term}, CTCAE grade {grade}, onset {onset}"
-            + (f", resolved {resolved}" if resolved else ", not resolved")
+            f"{term}, CTCAE grade {grade}, onset{scale.day(onset) or ' date hidden'}"
+            + (f", resolved{scale.day(resolved)}" if resolved else ", not resolved")
             + (f", action: {action}" if action else "")
         )
         lane.glyphs.append(
@@ -359,7 +387,7 @@ def _status_lane(record: Mapping[str, Any], scale: _Scale) -> _Lane:
     diagnosis, withdrawal = record.get("diagnosis"), record.get("withdrawal")
     diagnosis = diagnosis if isinstance(diagnosis, Mapping) else {}
     withdrawal = withdrawal if isinstance(withdrawal, Mapping) else {}
-    reason = str(withdrawal.get("reason") or "")
+    reason = "" if scale.hide else str(withdrawal.get("reason") or "")
     entries = (
         ("diagnosis", diagnosis.get("date"), _square("#90a4ae"), "", "/diagnosis"),
         ("withdrawal", withdrawal.get("date"), _square("#ef6c00"), reason, "/withdrawal"),
@@ -375,8 +403,8 @@ def _status_lane(record: Mapping[str, Any], scale: _Scale) -> _Lane:
     lane = _Lane("Status")
     for name, value, marker, note, pointer in entries:
         if when := parse_date(value):
-            label = f"{name} {_shown(when, scale)}"
-            tooltip = f"{name.capitalize()} {when}" + (f": {note}" if note else "")
+            label = f"{name} {_shown(when, scale)}".strip()
+            tooltip = f"{name.capitalize()}{scale.day(when)}" + (f": {note}" if note else "")
             lane.glyphs.append(_point_glyph(scale, when, label, marker, tooltip, (pointer,)))
     return lane
 
@@ -473,20 +501,30 @@ def _scale(
             end = as_of_day
     if as_of_day is not None:
         end = min(end, max(as_of_day, start))
-    pad = timedelta(days=max((end - start).days, 60) * 0.03 + 3)
-    return _Scale(start - pad, end + pad, as_of_day)
+    pad = max((end - start).days, 60) * 0.03 + 3
+    return _Scale(_shift(start, -pad), _shift(end, pad), as_of_day)
+
+
+def _shift(day: date, days: float) -> date:
+    """``day`` moved by ``days``, stopping at the first or last day a date can hold."""
+    low, high = (date.min - day).days, (date.max - day).days
+    return day + timedelta(days=min(max(days, low), high))
+
+
+def _month_index(day: date) -> int:
+    return day.year * 12 + day.month - 1
 
 
 def _axis(scale: _Scale, top: float, bottom: float) -> list[str]:
-    months = (scale.end.year - scale.start.year) * 12 + scale.end.month - scale.start.month
-    step = next((s for s in (1, 2, 3, 6, 12, 24, 60, 120) if months / s <= 13), 240)
+    months = _month_index(scale.end) - _month_index(scale.start)
+    step = next((s for s in _AXIS_STEPS if months / s <= 13), _AXIS_STEPS[-1])
     parts = [
         f'<line x1="{scale.left}" y1="{bottom}" x2="{scale.right}" y2="{bottom}" stroke="#455a64"/>'
     ]
-    day = date(scale.start.year, scale.start.month, 1)
-    while day <= scale.end:
-        index = day.year * 12 + day.month - 1
-        if day >= scale.start and index % step == 0:
+    index = -(-_month_index(scale.start) // step) * step  # the first tick on or after start
+    while index <= _month_index(scale.end):
+        day = date(index // 12, index % 12 + 1, 1) if index >= 12 else date.min
+        if day >= scale.start:
             x = scale.x(day)
             parts.append(
                 f'<line x1="{x}" y1="{top}" x2="{x}" y2="{bottom}" stroke="#eceff1"/>'
@@ -494,8 +532,13 @@ def _axis(scale: _Scale, top: float, bottom: float) -> list[str]:
             )
             text = str(day.year) if step >= 12 else f"{day.year}-{day.month:02d}"
             parts.append(_text(x, bottom + 17, text, "middle", "axis"))
-        day = add_months(day, 1)
+        index += step
     return parts
+
+
+# months between axis ticks: at most 13 ticks, whatever the span (up to the 9,999 years a
+# date can hold)
+_AXIS_STEPS = (1, 2, 3, 6, 12, 24, 60, 120, 240, 600, 1200, 2400, 6000, 12000)
 
 
 def _window_lane(windows: Sequence[Window], scale: _Scale) -> _Lane:
@@ -504,7 +547,7 @@ def _window_lane(windows: Sequence[Window], scale: _Scale) -> _Lane:
 
 def _window_glyph(window: Window, scale: _Scale) -> _Glyph:
     """A window's label, at the start of its band, in the band's colour."""
-    colour = WINDOW_COLOURS.get(window.kind, "#607d8b")
+    colour = WINDOW_INK.get(window.kind, "#546e7a")
     x0, x1 = scale.x(window.start), scale.x(window.end)
     label = window.label + (" (partial date)" if window.uncertain else "")
     lx0, lx1, anchor = _label(x0, label, scale, gap=2)
@@ -643,18 +686,18 @@ def _dosing_bar(
     shown = f"{dose:g} mg/day" if dose is not None else "? mg/day"
     label = f"{shown} ({dose_mg} mg {frequency})"
     if dose is None:
-        colour = "#9e9e9e"
+        colour = DOSE_COLOURS["unknown"][0]
     elif isinstance(high, int | float) and dose > high:
-        colour = "#d32f2f"
+        colour = DOSE_COLOURS["above"][0]
     elif isinstance(low, int | float) and dose < low:
-        colour = "#f9a825"
+        colour = DOSE_COLOURS["below"][0]
     else:
-        colour = "#00897b"
+        colour = DOSE_COLOURS["in_range"][0]
     ongoing = end is None
     end_day = end.earliest if end is not None else scale.as_of or scale.end
     late = scale.as_of is not None and end_day > scale.as_of
     if late:
-        label += f", ends {end}, after the as-of date"
+        label += f", ends {end}, after the as-of date" if not scale.hide else ", ends after as-of"
     elif ongoing:
         label += ", ongoing"
     xs, xs_sure = scale.x(start.earliest), scale.x(start.latest)
@@ -663,8 +706,8 @@ def _dosing_bar(
     y = level(dose) if dose is not None else base - 6
     height = round(base - y, 1)
     reason = str(item.get("reason") or "")
-    period_text = f"{start} to {end if end is not None else 'ongoing'}"
-    tooltip = f"Period {i + 1}: {period_text}, {label}" + (f", reason {reason}" if reason else "")
+    period_text = "" if scale.hide else f" {start} to {end if end is not None else 'ongoing'},"
+    tooltip = f"Period {i + 1}:{period_text} {label}" + (f", reason {reason}" if reason else "")
     parts = [f'<g class="dosing">{_title(tooltip)}']
     if xs_sure > xs:
         parts.append(_bar(xs, y, xs_sure - xs, height, colour, uncertain=True))
@@ -744,13 +787,21 @@ class Drawing:
 
 
 def timeline_svg(
-    record: Mapping[str, Any], result: PatientResult, params: Mapping[str, Any]
+    record: Mapping[str, Any],
+    result: PatientResult,
+    params: Mapping[str, Any],
+    hide_values: bool = False,
 ) -> Drawing:
-    """The patient's timeline as one ``<svg>`` element (empty: nothing dated to draw)."""
+    """The patient's timeline as one ``<svg>`` element (empty: nothing dated to draw).
+
+    With ``hide_values`` no submitted date or free text is written in a label or tooltip:
+    items sit at their place on the axis, the findings (badges) keep their evidence.
+    """
     windows = protocol_windows(record, result.cohort, params)
     scale = _scale(record, windows, result)
     if scale is None:
         return Drawing("")
+    scale.hide = hide_values
     progressed = {str(r) for r in params.get("progression_results", ())}
     canvas = _Canvas()
     if windows:
