@@ -61,9 +61,10 @@ def check_paths(
         if submission.error is not None:
             report.errors.append(submission.error)
             continue
-        for item in check_many([(submission.source, submission.record)], as_of, loaded):
-            if isinstance(item, RecordError):
-                report.errors.append(item)
-            else:
-                report.patients.append(item)
+        # Read by the strict JSON decoder: JSON values only, so no walk for Python ones.
+        model, errors = load_record(submission.record, submission.source, from_json=True)
+        if model is None:
+            report.errors.extend(errors)
+        else:
+            report.patients.append(check_record(model, loaded, as_of, submission.source))
     return report

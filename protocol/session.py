@@ -16,6 +16,7 @@ than retracting and re-asserting individual facts.
 from __future__ import annotations
 
 import copy
+import difflib
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ from protocol.engine import check_record
 from protocol.findings import PatientResult, RecordError
 from protocol.packs import Pack, load_pack
 from protocol.records import load_record, non_json_values
+from protocol.records.json_input import looks_like_field_name
 from protocol.records.validation import MAX_ERRORS_PER_RECORD
 
 __all__ = ["EVENT_KINDS", "Session", "SessionError"]
@@ -31,6 +33,7 @@ LIST_EVENTS = ("tace", "imaging", "sorafenib", "adverse_events")
 SINGLE_EVENTS = ("diagnosis", "withdrawal", "death_date", "last_contact_date", "data_cutoff_date")
 EVENT_KINDS = LIST_EVENTS + SINGLE_EVENTS
 HEADER = ("schema_version", "patient_id", "cohort", "site_id")
+_SHORT_NAME = 32  # an event kind quoted in a message is at most this long
 
 
 class SessionError(ValueError):
@@ -107,15 +110,8 @@ class Session:
 
     def add(self, kind: str, value: Any) -> PatientResult | list[RecordError]:
         """Add one event; the updated result, or the errors that refused it."""
-        if kind not in EVENT_KINDS:
-            return [
-                RecordError(
-                    self.source,
-                    f"/{kind}",
-                    f"unknown event kind {kind!r}",
-                    expected="one of " + ", ".join(EVENT_KINDS),
-                )
-            ]
+        if not isinstance(kind, str) or kind not in EVENT_KINDS:
+            return [_unknown_kind(kind, self.source)]
         candidate = copy.deepcopy(self._record)
         if kind in LIST_EVENTS:
             candidate.setdefault(kind, []).append(value)
@@ -159,6 +155,26 @@ class Session:
         self._record = candidate
         self._result = check_record(model, self.pack, self.as_of, self.source)
         return []
+
+
+def _unknown_kind(kind: object, source: str) -> RecordError:
+    """Why ``kind`` is no event kind, quoting it only when it is a short identifier.
+
+    The kind is the caller's input: a short name (``tace_procedure``) is the caller's typo
+    and worth naming; anything longer or stranger may hold data and is only described.
+    """
+    expected = "one of " + ", ".join(EVENT_KINDS)
+    if looks_like_field_name(kind) and len(str(kind)) <= _SHORT_NAME:
+        close = difflib.get_close_matches(str(kind), EVENT_KINDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return RecordError(
+            source, f"/{kind}", f"unknown event kind {kind!r}{hint}", expected=expected
+        )
+    if isinstance(kind, str):
+        what = f"a text of {len(kind):,} character{'' if len(kind) == 1 else 's'}"
+    else:
+        what = f"a Python {type(kind).__name__}, not text"
+    return RecordError(source, "", f"unknown event kind ({what}, not shown)", expected=expected)
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:

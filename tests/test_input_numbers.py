@@ -107,7 +107,7 @@ def test_a_5000_digit_number_stops_only_its_own_line(tmp_path: Path) -> None:
     [
         ('{"a": {"b": [1, NaN]}}', "/a/b/1", "NaN is not a valid JSON number"),
         ('{"x/y": -Infinity}', "/x~1y", "-Infinity is not a valid JSON number"),
-        ('{"a": [{"k": 1, "k": 2}]}', "/a/0/k", "key 'k' appears twice"),
+        ('{"a": [{"k": 1, "k": 2}]}', "/a/0/k", "field 'k' appears twice in a[0]"),
         ('{"death_date": "2013", "death_date": "2014"}', "/death_date", "appears twice"),
     ],
 )

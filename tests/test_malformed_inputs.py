@@ -98,9 +98,11 @@ def generated_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def batch(tmp_path: Path, generated_dir: Path) -> Path:
-    """The committed corpus and the generated inputs together in one folder."""
+    """The committed corpus and the generated inputs together in one folder.
+
+    EXPECTED.yaml stays out: it is no input, and a folder's other files are reported."""
     folder = tmp_path / "batch"
-    shutil.copytree(CORPUS, folder)
+    shutil.copytree(CORPUS, folder, ignore=shutil.ignore_patterns("EXPECTED.yaml"))
     for name in GENERATED:
         shutil.copyfile(generated_dir / name, folder / name)
     return folder

@@ -14,9 +14,9 @@ written. Every number of at most 15 significant digits passes (400.5, 0.1,
 2012); ``2.99999999999999999`` and ``400.0000000000000001`` do not, nor does
 ``1e400`` (it would be read as Infinity) or ``1e-400`` (read as 0).
 
-No message here quotes a submitted value (a duplicated key is named: keys are field
-names), so none leaks under ``--hide-values``; a refused number as written travels
-separately in :attr:`JsonProblem.value`.
+No message here quotes a submitted value (a duplicated key is named when it is written like
+a field name, see :func:`looks_like_field_name`), so none leaks under ``--hide-values``; a
+refused number as written travels separately in :attr:`JsonProblem.value`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,9 @@ __all__ = [
     "JsonProblem",
     "decode_record",
     "decode_text",
+    "looks_like_field_name",
     "number_problem",
+    "readable_path",
 ]
 
 MAX_RECORD_BYTES = 1_000_000
@@ -232,41 +234,78 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _nodes(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every (pointer, value) of a decoded document in document order, without recursion."""
-    stack: list[tuple[str, Any]] = [("", value)]
+def _pointer(parts: Sequence[str | int]) -> str:
+    return "".join(f"/{_escape(str(part))}" for part in parts)
+
+
+# A field name as the record format writes them (and as a data manager's typo of one reads):
+# letters, digits, '_', '.', '-', at most 64 of them. Any other key (a sentence, a name with
+# a space, a pasted value) is not quoted in a message: it may be data, and it reads badly.
+_FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def looks_like_field_name(key: object) -> bool:
+    """True for a key written as a field name is (``tace_dat``), which a message may quote."""
+    return isinstance(key, str) and _FIELD_NAME.fullmatch(key) is not None
+
+
+def readable_path(parts: Sequence[str | int]) -> str:
+    """A place in a record as a data manager reads it: ``tace[0].date``, ``sorafenib[2].dose_mg``.
+
+    ``parts`` are a JSON Pointer's steps, list positions as ``int`` (as jsonschema gives
+    them). The whole record is "the record". A key not written like a field name is shown
+    as ``[...]`` (the JSON Pointer in the error's location names it exactly).
+    """
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _WORD.fullmatch(part):
+            out += f".{part}" if out else part
+        elif looks_like_field_name(part):
+            out += f"[{json.dumps(part)}]"
+        else:
+            out += "[...]"
+    return out or "the record"
+
+
+def _nodes(value: Any) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every (path, value) of a decoded document in document order, without recursion.
+
+    A path is the pointer's steps, list positions as ``int``."""
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), value)]
     while stack:
-        pointer, node = stack.pop()
-        yield pointer, node
+        path, node = stack.pop()
+        yield path, node
         if isinstance(node, dict):
-            stack.extend(
-                (f"{pointer}/{_escape(key)}", child) for key, child in reversed(node.items())
-            )
+            stack.extend(((*path, key), child) for key, child in reversed(node.items()))
         elif isinstance(node, list):
-            stack.extend((f"{pointer}/{i}", child) for i, child in reversed(list(enumerate(node))))
+            stack.extend(((*path, i), child) for i, child in reversed(list(enumerate(node))))
 
 
 def _refusal(value: Any) -> JsonProblem | None:
     """The first refused number, constant or duplicated key, with its pointer."""
-    for pointer, node in _nodes(value):
+    for path, node in _nodes(value):
         if isinstance(node, _Refused):
-            field = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~") or "record"
-            message = f"{field}: {node.message}"
-            return JsonProblem(message, pointer=pointer, value=node.literal)
+            message = f"{readable_path(path)}: {node.message}"
+            return JsonProblem(message, pointer=_pointer(path), value=node.literal)
         if isinstance(node, _Duplicated):
+            where = "the record" if not path else readable_path(path)
+            name = f"field {node.key!r}" if looks_like_field_name(node.key) else "a field"
             return JsonProblem(
-                f"key {node.key!r} appears twice in the same object; "
+                f"{name} appears twice in {where}; "
                 "JSON readers would silently keep only the last, so remove one",
-                pointer=f"{pointer}/{_escape(node.key)}",
+                pointer=_pointer((*path, node.key)),
             )
     return None
 
 
 def _depth_pointer(value: Any, limit: int) -> str | None:
     """The pointer of the first place nested deeper than ``limit``, if any."""
-    for pointer, _node in _nodes(value):
-        if pointer.count("/") > limit:
-            return pointer
+    for path, _node in _nodes(value):
+        if len(path) > limit:
+            return _pointer(path)
     return None
 
 
@@ -276,11 +315,11 @@ def _has_surrogate(text: str) -> bool:
 
 def _surrogate_pointer(value: Any) -> str | None:
     """The pointer of the first string (or key) holding a lone surrogate, if any."""
-    for pointer, node in _nodes(value):
+    for path, node in _nodes(value):
         if isinstance(node, str) and _has_surrogate(node):
-            return pointer
+            return _pointer(path)
         if isinstance(node, dict) and any(_has_surrogate(key) for key in node):
-            return pointer
+            return _pointer(path)
     return None
 
 

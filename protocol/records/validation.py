@@ -24,12 +24,14 @@ from jsonschema.exceptions import ValidationError
 from protocol._resources import schema_path
 from protocol.dates import EARLIEST_YEAR, LATEST_YEAR, DateProblem, PartialDate
 from protocol.findings import RecordError
+from protocol.records.json_input import looks_like_field_name, readable_path
 
 __all__ = [
     "FORMAT_CHECKER",
     "MAX_ERRORS_PER_RECORD",
     "DetailedRecordError",
     "fast_record_check",
+    "field_is_valid",
     "record_schema",
     "record_validator",
     "schema_errors",
@@ -45,13 +47,18 @@ MAX_ERRORS_PER_RECORD = 50
 
 @dataclass(frozen=True, slots=True)
 class DetailedRecordError(RecordError):
-    """A RecordError whose ``detail`` spells out the value, so it is shown only with values.
+    """A RecordError with two more things to say, until RecordError itself carries them.
 
-    "February 2011 has 28 days, there is no day 29" helps whoever may see the date, and
-    reveals it to whoever may not: with values hidden the message alone is given.
+    ``detail`` spells out the value, so it is shown only with values: "February 2011 has
+    28 days, there is no day 29" helps whoever may see the date, and reveals it to whoever
+    may not; with values hidden the message alone is given.
+
+    ``site_id`` is the record's site, when the record names a valid one, so that a query
+    about a record that could not be checked still reaches its site.
     """
 
     detail: str = ""
+    site_id: str | None = None
 
     def text(self, hide_values: bool = False) -> str:
         if hide_values or not self.detail:
@@ -127,6 +134,20 @@ def _pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+@cache
+def _field_validator(name: str) -> Any:
+    return _RecordValidator(record_schema()["properties"][name], format_checker=FORMAT_CHECKER)
+
+
+def field_is_valid(name: str, value: Any) -> bool:
+    """True when ``value`` meets the schema of the record's top-level field ``name`` alone.
+
+    An identifier (``patient_id``, ``site_id``) is echoed only when it passes its own rules,
+    whatever else is wrong with the record, and however many errors the record has.
+    """
+    return _field_validator(name).is_valid(value)
+
+
 _TYPE_WORDS = {
     "object": "an object ({...})",
     "array": "a list ([...])",
@@ -144,6 +165,44 @@ def _type_words(expected: Any) -> str:
     return _TYPE_WORDS.get(expected, str(expected))
 
 
+def kind_of(value: Any) -> str:
+    """What sort of JSON value ``value`` is, in words that quote none of it: "a text string"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a true/false value"
+    if isinstance(value, dict):
+        return "an object ({...})"
+    if isinstance(value, list):
+        return "a list ([...])"
+    if isinstance(value, str):
+        return "a text string" if value else "an empty text string"
+    if isinstance(value, float) and not value.is_integer():
+        return "a number with a fraction"
+    return "a number"
+
+
+def _wrong_type(error: ValidationError, source: str, where: str, expected: str) -> RecordError:
+    """``tace[0] is null; expected an object ({...})``: the kind found, then the value."""
+    return RecordError(
+        source,
+        _pointer(error.absolute_path),
+        f"{where} is {kind_of(error.instance)}",
+        expected=expected,
+        value=error.instance,
+        show_value=error.instance is not None,  # "is null (found null)" says it twice
+    )
+
+
+def _choices(error: ValidationError) -> str:
+    values = error.validator_value if error.validator == "enum" else [error.validator_value]
+    return "one of " + ", ".join(json.dumps(v) for v in values)
+
+
+def _plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count:,} " + (word if count == 1 else words or word + "s")
+
+
 _DATE_WORDS = (
     f"an ISO 8601 date from {EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31 "
     "(YYYY-MM-DD, or partial YYYY-MM or YYYY)"
@@ -153,14 +212,33 @@ _DATE_WORDS = (
 def _unknown_fields(
     error: ValidationError, path: list[Any], source: str, known: list[str]
 ) -> Iterator[RecordError]:
+    """One error per unknown field, named: its name is the data manager's typo (``tace_dat``).
+
+    A key not written like a field name (``"Yamada Taro"``, a sentence) may be data: its
+    name is then a detail, shown only with values; the location still points at it.
+    """
+    where = f" in {readable_path(path)}" if path else ""
+    fields = ", ".join(known)
     for name in sorted(set(error.instance) - set(known)):
         close = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        yield RecordError(
+        if looks_like_field_name(name):
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            yield RecordError(
+                source,
+                _pointer([*path, name]),
+                f"unknown field {name!r}{where}{hint}",
+                expected="only the fields of the record format: " + fields,
+            )
+            continue
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        shown = name if len(name) <= 60 else name[:57] + "..."
+        yield DetailedRecordError(
             source,
             _pointer([*path, name]),
-            f"unknown field {name!r}{hint}",
-            expected="only the fields of the record format: " + ", ".join(known),
+            f"unknown field{where}, with a name of {_plural(len(name), 'character')} that is "
+            "not written like a field name",
+            expected=f"only the fields of the record format{hint}: {fields}",
+            detail=f"it is named {json.dumps(shown, ensure_ascii=False)}",
         )
 
 
@@ -171,7 +249,7 @@ def _translate(
     validator = error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
     expected = schema.get("x-expected")
-    field = str(path[-1]) if path else "record"
+    field = readable_path(path)
     if validator == "additionalProperties":
         return _unknown_fields(error, path, source, sorted(schema.get("properties", {})))
     if validator == "required":
@@ -183,41 +261,29 @@ def _translate(
             ),
             "?",
         )
-        return [
-            RecordError(
-                source, _pointer([*path, missing]), f"required field {missing!r} is missing"
-            )
-        ]
-    if validator == "enum":
-        choices = ", ".join(json.dumps(v) for v in error.validator_value)
+        where = f" from {readable_path(path)}" if path else ""
+        message = f"required field {missing!r} is missing{where}"
+        return [RecordError(source, _pointer([*path, missing]), message)]
+    if error.instance is None and validator in {"enum", "const"}:
+        return _wrong_type(error, source, field, expected or _choices(error))
+
+    def found(message: str, words: str | None) -> RecordError:
+        """An error at the value, which is shown with the message when values are shown."""
         return RecordError(
-            source,
-            _pointer(path),
-            f"{field} has a value that is not allowed",
-            expected=f"one of {choices}",
-            value=error.instance,
-            show_value=True,
+            source, _pointer(path), message, expected=words, value=error.instance, show_value=True
         )
+
+    if validator == "enum":
+        return found(f"{field} has a value that is not allowed", _choices(error))
     if validator == "format" or (validator == "anyOf" and _format_cause(error)):
         cause = error.cause if validator == "format" else _format_cause(error)
         kind = cause.kind if isinstance(cause, DateProblem) else "calendar"
         if kind == "shape":
-            return RecordError(
-                source,
-                _pointer(path),
-                f"{field} is not an ISO 8601 date",
-                expected=expected or _DATE_WORDS,
-                value=error.instance,
-                show_value=True,
-            )
+            return found(f"{field} is not an ISO 8601 date", expected or _DATE_WORDS)
         if kind == "range":
-            return RecordError(
-                source,
-                _pointer(path),
+            return found(
                 f"{field} is outside the accepted range of dates",
-                expected=f"a date from {EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31",
-                value=error.instance,
-                show_value=True,
+                f"a date from {EARLIEST_YEAR}-01-01 to {LATEST_YEAR}-12-31",
             )
         return DetailedRecordError(
             source,
@@ -230,52 +296,49 @@ def _translate(
         )
     if validator == "pattern" and schema.get("format") == "partial-date":
         # A real date that fails the pattern is a partial one where a full date is required.
-        return RecordError(
-            source,
-            _pointer(path),
-            f"{field} is not a full date",
-            expected=expected,
-            value=error.instance,
-            show_value=True,
-        )
+        return found(f"{field} is not a full date", expected)
     if validator == "type":
-        return RecordError(
-            source,
-            _pointer(path),
-            f"{field} has the wrong type",
-            expected=_type_words(error.validator_value),
-            value=error.instance,
-            show_value=True,
+        return _wrong_type(error, source, field, expected or _type_words(error.validator_value))
+    if (
+        validator == "anyOf"
+        and error.context
+        and all(sub.validator == "type" for sub in error.context)
+    ):  # a date or null, given a number: the kind is wrong, not the date
+        words = _type_words([sub.validator_value for sub in error.context])
+        return _wrong_type(error, source, field, expected or words)
+    if validator in {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}:
+        rule = json.dumps(error.validator_value)
+        return found(
+            f"{field} is out of range",
+            expected or f"a number meeting the record format's {validator} {rule}",
         )
     if validator == "maxItems":
         return RecordError(
             source,
             _pointer(path),
-            f"{field} has {len(error.instance)} entries; at most {error.validator_value} "
-            "are allowed",
+            f"{field} has {_plural(len(error.instance), 'entry', 'entries')}; "
+            f"at most {error.validator_value:,} are allowed",
         )
     if validator == "maxLength":
         return RecordError(
             source,
             _pointer(path),
-            f"{field} is {len(error.instance)} characters long; at most "
-            f"{error.validator_value} are allowed",
+            f"{field} is {_plural(len(error.instance), 'character')} long; at most "
+            f"{error.validator_value:,} are allowed",
         )
     if validator == "minLength":
+        least = _plural(error.validator_value, "character")
         return RecordError(
             source,
             _pointer(path),
-            f"{field} is too short: at least {error.validator_value} characters",
+            f"{field} is empty" if not error.instance else f"{field} is too short",
+            expected=expected or f"at least {least}",
         )
     # jsonschema's own message quotes the value, so it never becomes the text.
     rule = json.dumps(error.validator_value, ensure_ascii=False)
-    return RecordError(
-        source,
-        _pointer(path),
+    return found(
         f"{field} is not valid",
-        expected=expected or f"a value meeting the record format's {validator} rule {rule}",
-        value=error.instance,
-        show_value=True,
+        expected or f"a value meeting the record format's {validator} rule {rule}",
     )
 
 
