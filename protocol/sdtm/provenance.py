@@ -1,0 +1,83 @@
+"""Where each canonical value came from in SDTM: dataset, USUBJID, --SEQ, variable, file row.
+
+A record built from SDTM domains carries a :class:`Provenance`: JSON Pointer ->
+:class:`Origin`. A finding's ``location`` (``/sorafenib/1/start_date``) looks up the
+dataset row a data manager opens ("EX, USUBJID P02, EXSEQ 2, EXSTDTC"); a pointer to a whole
+item (``/sorafenib/1``) or list (``/sorafenib``) finds the row or the domain. Provenance is
+plain data: it pickles to worker processes and serialises with :meth:`Provenance.to_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Origin", "Provenance"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """One canonical value's (or item's) place in an SDTM dataset."""
+
+    dataset: str  # the domain, DM, EX, SUPPDM...
+    usubjid: str
+    variable: str | None = None  # None for a whole row or domain
+    seq: int | None = None  # the row's --SEQ, where the domain has one
+    file: str | None = None  # the file read, as given
+    row: int | None = None  # 1-based data row of that file
+
+    def describe(self) -> str:
+        """``EX, USUBJID P02, EXSEQ 2, variable EXSTDTC`` (names and keys only, no values)."""
+        parts = [self.dataset, f"USUBJID {self.usubjid}"]
+        if self.seq is not None:
+            parts.append(f"{self.dataset[-2:]}SEQ {self.seq}")
+        if self.variable:
+            parts.append(f"variable {self.variable}")
+        return ", ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"dataset": self.dataset, "usubjid": self.usubjid}
+        if self.seq is not None:
+            out["seq"] = self.seq
+        if self.variable is not None:
+            out["variable"] = self.variable
+        if self.file is not None:
+            out["file"] = self.file
+        if self.row is not None:
+            out["row"] = self.row
+        return out
+
+
+@dataclass(slots=True)
+class Provenance:
+    """JSON Pointer -> Origin for one canonical record built from SDTM."""
+
+    usubjid: str
+    origins: dict[str, Origin] = field(default_factory=dict)
+
+    def add(self, pointer: str, origin: Origin) -> None:
+        self.origins[pointer] = origin
+
+    def lookup(self, pointer: str | None) -> Origin | None:
+        """The origin of a pointer, else of the nearest enclosing item or list, else None.
+
+        ``/sorafenib/1/dose_mg`` -> EX.EXDOSE of that row; ``/sorafenib/1/reason`` when EXADJ
+        was empty -> the EX row; ``/sorafenib`` -> the EX domain; ``""`` -> None.
+        """
+        if not pointer:
+            return None
+        probe = pointer
+        while probe:
+            found = self.origins.get(probe)
+            if found is not None:
+                return found
+            probe = probe.rpartition("/")[0]
+        return None
+
+    def describe(self, pointer: str | None) -> str | None:
+        """``SDTM EX, USUBJID P02, EXSEQ 2, variable EXSTDTC`` for a pointer, or None."""
+        found = self.lookup(pointer)
+        return None if found is None else f"SDTM {found.describe()}"
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return {pointer: origin.to_dict() for pointer, origin in self.origins.items()}
