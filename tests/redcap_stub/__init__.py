@@ -1,0 +1,1 @@
+"""A stub REDCap server, and the service with the REDCap trigger, for the live tests."""
