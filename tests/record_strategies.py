@@ -11,19 +11,20 @@ optional fields present or absent; ongoing periods (``end_date`` null) and a
 
 Dates are laid out around one base day so that the protocol's windows (21 days,
 4 and 6 calendar months) are hit often, then clipped to the accepted range
-(``/work/notes/date-range.txt`` when it exists, else 1900-01-01..2999-12-31).
+(``protocol.dates.EARLIEST_YEAR`` to ``LATEST_YEAR``, the schema's own bounds).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+
+from protocol.dates import EARLIEST_YEAR, LATEST_YEAR
 
 __all__ = [
     "DATE_RANGE",
@@ -36,19 +37,10 @@ __all__ = [
 ]
 
 _ROOT = Path(__file__).resolve().parent.parent
-_RANGE_NOTE = Path("/work/notes/date-range.txt")
-_DEFAULT_RANGE = (date(1900, 1, 1), date(2999, 12, 31))
 
 
 def _accepted_range() -> tuple[date, date]:
-    try:
-        found = re.findall(r"\d{4}-\d{2}-\d{2}", _RANGE_NOTE.read_text(encoding="utf-8"))
-    except OSError:
-        return _DEFAULT_RANGE
-    if len(found) < 2:
-        return _DEFAULT_RANGE
-    low, high = date.fromisoformat(found[0]), date.fromisoformat(found[1])
-    return (low, high) if low <= high else _DEFAULT_RANGE
+    return date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)
 
 
 def _schema() -> dict[str, Any]:
