@@ -135,6 +135,19 @@ Feature: Adverse events
       Then AE003 is met
       And the explanation says "dosing stopped after 2012-05-12"
 
+    Scenario Outline: The verdict does not depend on the order the dosing periods are listed in
+      Given sorafenib <first>
+      And sorafenib <second>
+      And a grade 3 adverse event "hypertension" on 2012-05-08 with action drug_interrupted
+      When the record is checked as of 2012-12-31
+      Then AE003 is met
+      And the explanation says "dosing paused after 2012-05-10 until 2012-05-20"
+
+      Examples:
+        | first                                     | second                                    |
+        | 400 mg BID from 2012-03-10 to 2012-05-10  | 200 mg BID from 2012-05-20 to 2012-08-01  |
+        | 200 mg BID from 2012-05-20 to 2012-08-01  | 400 mg BID from 2012-03-10 to 2012-05-10  |
+
     Scenario: No dose change asked for
       Given sorafenib 400 mg BID from 2012-03-10 to 2012-08-01
       And a grade 2 adverse event "fatigue" on 2012-05-10 with action dose_not_changed

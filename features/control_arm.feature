@@ -64,3 +64,11 @@ Feature: Historical TACE-alone control arm
       Then CTL002 is met
       And DAT001 is met
       And there is no ELG001 finding
+
+    Scenario: A year-only TACE that may fall between the others leaves CTL002 open
+      Given TACE #2 on 2010-09-01
+      And TACE #3 on 2010
+      When the record is checked as of 2013-01-31
+      Then CTL002 is not evaluable
+      And the explanation says "2010 (any day of 2010) may be before or after 2010-01-10, 2010-09-01, or on the same day; give the full date"
+      And the group is unassigned

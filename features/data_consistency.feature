@@ -26,6 +26,19 @@ Feature: Data consistency
       And TRT001 is not met
       And the explanation says "after TACE #2 (2012-03-01)"
 
+    Scenario: A TACE earlier than the as-of date is counted, a later one is set aside
+      Given TACE #2 on 2012-03-01
+      And TACE #3 on 2012-09-01
+      When the record is checked as of 2012-06-01
+      Then DAT001 is met
+      And the explanation says "2 TACE entries on 2 distinct dates; 1 TACE entry dated after the as-of date 2012-06-01 is not counted (see DAT004)."
+
+    Scenario: A partial TACE date that may be the same day as another is a query
+      Given TACE #2 on 2011-09
+      When the record is checked as of 2012-06-01
+      Then DAT001 is not evaluable
+      And the explanation says "2011-09 at /tace/1 may be the same day as 2011-09-01 at /tace/0; please give the full dates."
+
     Scenario: A control's duplicate TACE is queried too
       Given a control patient
       And TACE #1 on 2010-01-10
@@ -111,7 +124,30 @@ Feature: Data consistency
       When the record is checked as of 2012-12-31
       Then DAT004 is not met
       And the explanation says "2102-03-01"
+      And the explanation says "a typo in the year, such as 2102 for 2012?"
       And TRT001 is not applicable
+
+    @boundary
+    Scenario Outline: A typo is suggested only more than a year after the data cut-off
+      Given TACE #2 on 2012-03-01
+      And data cutoff on 2012-10-31
+      And last contact on <contact>
+      When the record is checked as of 2012-12-31
+      Then DAT004 is not met
+      And the explanation says "Dated after the as-of date 2012-10-31, so not counted as happened: <contact> at /last_contact_date"
+      And the explanation <typo> "a typo in the year"
+
+      Examples:
+        | contact    | typo         |
+        | 2013-10-31 | does not say |
+        | 2013-11-01 | says         |
+
+    Scenario: A date after an earlier as-of date is not called a typo
+      Given TACE #2 on 2012-03-01
+      And last contact on 2013-06-01
+      When the record is checked as of 2012-12-31
+      Then DAT004 is not met
+      And the explanation does not say "typo"
 
     @boundary
     Scenario Outline: A date on the as-of date has happened
@@ -150,6 +186,16 @@ Feature: Data consistency
       When the record is checked as of 2012-12-31
       Then DAT005 is not met
       And the explanation says "overlap"
+
+    Scenario: A long listing of overlaps shows three pairs and counts the rest
+      Given TACE #2 on 2012-03-01
+      And sorafenib 400 mg BID from 2012-03-10 to 2012-06-01
+      And sorafenib 400 mg BID from 2012-03-10 to 2012-06-01
+      And sorafenib 400 mg BID from 2012-03-10 to 2012-06-01
+      And sorafenib 400 mg BID from 2012-03-10 to 2012-06-01
+      When the record is checked as of 2012-12-31
+      Then DAT005 is not met
+      And the explanation says "/sorafenib/0 (2012-03-10 to 2012-06-01) and /sorafenib/3 (2012-03-10 to 2012-06-01); and 3 more pairs."
 
   Rule: DAT006 - a fatal adverse event has a death date
 

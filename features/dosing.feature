@@ -72,7 +72,7 @@ Feature: Sorafenib dosing
       And sorafenib 200 mg QD from 2012-05-13 to 2012-08-01 with reason other
       When the record is checked as of 2012-12-31
       Then period 2's DOS002 is not met
-      And the explanation says "without a justifying adverse event"
+      And the explanation says "its reason is 'other', not an adverse-event reduction"
 
     @boundary
     Scenario Outline: Only an adverse event of grade 2 or worse justifies a reduction
@@ -81,11 +81,12 @@ Feature: Sorafenib dosing
       And sorafenib 200 mg QD from 2012-05-13 to 2012-08-01 with reason adverse_event
       When the record is checked as of 2012-12-31
       Then period 2's DOS002 is <status>
+      And the explanation says "<explanation>"
 
       Examples:
-        | grade | status  |
-        | 2     | met     |
-        | 1     | not met |
+        | grade | status  | explanation                                                      |
+        | 2     | met     | as a justified reduction after grade 2 fatigue from 2012-05-10   |
+        | 1     | not met | no grade 2+ adverse event began on or before its start: fatigue is grade 1 (below 2) |
 
     Scenario: The adverse event must come before the reduction
       Given sorafenib 400 mg BID from 2012-03-10 to 2012-05-12
@@ -93,6 +94,16 @@ Feature: Sorafenib dosing
       And a grade 3 adverse event "diarrhoea" on 2012-06-01 with action dose_not_changed
       When the record is checked as of 2012-12-31
       Then period 2's DOS002 is not met
+      And the explanation says "its reason is adverse_event, but no grade 2+ adverse event began on or before its start: diarrhoea (grade 3) began 2012-06-01, after the period"
+      And the explanation does not say "(reason: adverse_event)"
+
+    Scenario: Every other day without a justifying adverse event names the events considered
+      Given sorafenib 400 mg BID from 2012-03-10 to 2012-05-12
+      And a grade 1 adverse event "fatigue" on 2012-05-10 with action dose_reduced
+      And sorafenib 400 mg QOD from 2012-05-13 to 2012-08-01 with reason adverse_event
+      When the record is checked as of 2012-12-31
+      Then period 2's DOS004 is not met
+      And the explanation says "QOD is allowed only as an adverse-event reduction; its reason is adverse_event, but no grade 2+ adverse event began on or before its start: fatigue is grade 1 (below 2)."
 
   Rule: DOS003 - an adverse-event dose reduction is logged for review
 

@@ -71,7 +71,7 @@ Feature: Eligibility of the prospective arm
       Examples:
         | tace1      | progression | status  | explanation                         |
         | 2011-09-01 | 2012-03-01  | met     | window ending 2012-03-01            |
-        | 2011-09-01 | 2012-03-02  | not met | 1 days after the 6-month window     |
+        | 2011-09-01 | 2012-03-02  | not met | 1 day after the 6-month window      |
         | 2011-08-31 | 2012-02-29  | met     | window ending 2012-02-29            |
         | 2011-08-31 | 2012-03-01  | not met | window ended on 2012-02-29          |
         | 2011-09-01 | 2011-12-15  | met     | 105 days after TACE #1              |
@@ -131,7 +131,7 @@ Feature: Eligibility of the prospective arm
       And progression on CT on 2012-03
       When the record is checked as of 2012-12-31
       Then ELG003 is not evaluable
-      And the explanation says "partial date"
+      And the explanation says "ELG003 cannot be decided: progression date 2012-03 is partial; please give the day"
       And the patient is undetermined
 
     Scenario: A progression known only to the month, wholly inside the window
@@ -182,6 +182,41 @@ Feature: Eligibility of the prospective arm
       And TACE #1 on 2011-09-01
       When the record is checked as of 2012-02-01
       Then ELG004 is not applicable
+
+  Rule: TACE order under partial dates - a partial date that may overlap another leaves the numbering open
+
+    Scenario: A TACE known only to its year beside a full date leaves the order open
+      Given an unresectable hepatocellular carcinoma
+      And TACE #1 on 2011-07-04
+      And TACE #2 on 2011
+      And progression on CT on 2013-03-01
+      When the record is checked as of 2014-01-01
+      Then ELG002 is met
+      And ELG003 is not evaluable
+      And the explanation says "the order of the TACEs is open: 2011 (any day of 2011) may be before or after 2011-07-04, or on the same day; give the full date"
+      And ELG004 is not evaluable
+      And the explanation says "the order of the TACEs is open"
+      And the patient is undetermined
+
+    Scenario: Undecided even when either order would exclude the patient
+      # Progression in March 2013 is late whichever TACE is #1 (the latest window ends
+      # 2012-06-30), yet which entry is TACE #1 is open and the site must give the date.
+      Given an unresectable hepatocellular carcinoma
+      And TACE #1 on 2011
+      And TACE #2 on 2011-07-04
+      And progression on CT on 2013-03-01
+      When the record is checked as of 2014-01-01
+      Then ELG003 is not evaluable
+      And the explanation says "ELG003 cannot be decided"
+
+    Scenario: A year that cannot overlap the other dates is ordered
+      Given an unresectable hepatocellular carcinoma
+      And TACE #1 on 2011
+      And TACE #2 on 2012-03-01
+      When the record is checked as of 2012-06-01
+      Then ELG002 is met
+      And the explanation says "TACE #1 on 2011"
+      And the explanation does not say "order of the TACEs"
 
   Rule: Eligibility of the patient
 

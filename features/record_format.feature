@@ -55,3 +55,24 @@ Feature: The patient record format
       """
     When the record is checked as of 2012-06-01
     Then the error points at "/cohort"
+
+  Scenario Outline: A date outside 1900-01-01 to 2999-12-31 is an input error
+    Given a patient in the sorafenib arm
+    And TACE #1 on <date>
+    When the record is checked as of 2012-06-01
+    Then the record is refused with an error mentioning "outside the accepted range of dates"
+    And the error points at "/tace/0/date"
+
+    Examples:
+      | date       |
+      | 1899-12-31 |
+      | 3000-01-01 |
+
+  Scenario: A patient given twice in one run is checked once
+    Given a patient in the sorafenib arm
+    And an unresectable hepatocellular carcinoma
+    And TACE #1 on 2011-09-01
+    And the same record in the files "first.json" and "second.json"
+    When the files are checked as one run as of 2012-06-01
+    Then the run reports an input error for "second.json" naming the first source "first.json"
+    And the run counts 1 patient

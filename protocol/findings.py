@@ -7,7 +7,11 @@ keyword and path onto a bare error.
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -194,30 +198,97 @@ class RecordError:
     patient_id: str | None = None
 
     def to_dict(self, hide_values: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"source": self.source, "location": self.location}
+        """The error as JSON-ready data; never raises, never holds NaN or Infinity."""
+        out: dict[str, Any] = {"source": _clean(self.source), "location": _clean(self.location)}
         if self.patient_id is not None:
-            out["patient_id"] = self.patient_id
+            out["patient_id"] = _clean(self.patient_id)
         out["message"] = self.text(hide_values)
         if self.expected is not None:
-            out["expected"] = self.expected
+            out["expected"] = _clean(self.expected)
         if self.show_value and not hide_values:
-            out["value"] = self.value
+            out["value"] = _json_safe(self.value, _DEPTH)
         return out
 
     def text(self, hide_values: bool = False) -> str:
-        message = self.message
+        """The error in words; never raises, whatever ``value`` holds."""
+        message = _clean(self.message)
         if self.show_value and not hide_values:
             message = f"{message} (found {_shown(self.value)})"
         if self.expected is not None:
-            message = f"{message}; expected {self.expected}"
+            message = f"{message}; expected {_clean(self.expected)}"
         return message
 
 
-def _shown(value: Any) -> str:
-    import json
+# How deep, and how many items per level, a shown value is echoed; the rest is summarised.
+_DEPTH = 8
+_ITEMS = 50
+_SHOWN = 80
 
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:77] + "..."
+
+def _clean(text: Any) -> str:
+    """A string that encodes to UTF-8 (a lone surrogate becomes its escape)."""
+    if not isinstance(text, str):
+        text = _json_safe(text, 1) if not isinstance(text, bytes) else repr(text)
+        text = text if isinstance(text, str) else json.dumps(text, allow_nan=False)
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _integer(value: int) -> int | str:
+    if value.bit_length() <= 64:
+        return value
+    digits = int(value.bit_length() * math.log10(2)) + 1
+    return f"{'-' if value < 0 else ''}an integer of about {digits} digits"
+
+
+def _json_safe(value: Any, depth: int) -> Any:
+    """``value`` as plain JSON data: no NaN or Infinity, string keys, bounded size."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return _integer(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)
+    if isinstance(value, str):
+        return _clean(value)
+    if isinstance(value, bytes | bytearray):
+        return _clean(repr(bytes(value[:_SHOWN])) + ("..." if len(value) > _SHOWN else ""))
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if depth <= 0:
+        return f"({type(value).__name__})"
+    if isinstance(value, Mapping):
+        items = list(value.items())
+        out = {_key(k): _json_safe(v, depth - 1) for k, v in items[:_ITEMS]}
+        if len(items) > _ITEMS:
+            out["..."] = f"and {len(items) - _ITEMS} more"
+        return out
+    if isinstance(value, set | frozenset):
+        value = sorted(value, key=lambda v: (type(v).__name__, _clean(_safe_repr(v))))
+    if isinstance(value, list | tuple):
+        out_list = [_json_safe(v, depth - 1) for v in value[:_ITEMS]]
+        if len(value) > _ITEMS:
+            out_list.append(f"... and {len(value) - _ITEMS} more")
+        return out_list
+    return _clean(_safe_repr(value)[:_SHOWN])
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _clean(key)
+    shown = _json_safe(key, 0)
+    return shown if isinstance(shown, str) else json.dumps(shown)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:  # a value's own __repr__ may fail; the error must still be shown
+        return f"({type(value).__name__})"
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(_json_safe(value, _DEPTH), ensure_ascii=False, allow_nan=False)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
 
 
 @dataclass(slots=True)

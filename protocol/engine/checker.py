@@ -181,7 +181,7 @@ def check_record(
         results: dict[str, Any] = {"ttp": None, "os": None}
         notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
     else:
-        results, notes = endpoints(timeline, pack.endpoints)
+        results, notes = endpoints(timeline, pack.endpoints, int(params["listing_limit"]))
     return PatientResult(
         patient_id=record.patient_id,
         cohort=record.cohort,

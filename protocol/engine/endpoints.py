@@ -31,15 +31,25 @@ def _endpoint(
 
 
 def endpoints(
-    timeline: Timeline, config: Mapping[str, Any]
+    timeline: Timeline, config: Mapping[str, Any], listing_limit: int
 ) -> tuple[dict[str, Endpoint | None], dict[str, str]]:
-    """TTP and OS for an assigned patient, with notes for those that cannot be computed."""
+    """TTP and OS for an assigned patient, with notes for those that cannot be computed.
+
+    Where partial dates leave open which entry is the index TACE (or, for TTP, the next
+    one), the endpoint is not computed and the note names the open order.
+    """
     record = timeline.record
     number = int(config["index_tace"][record.cohort])
     per_month = float(config["days_per_month"])
     index = timeline.tace(number)
     results: dict[str, Endpoint | None] = {"ttp": None, "os": None}
     notes: dict[str, str] = {}
+    question = timeline.order_question
+    if question is not None and timeline.order_open(number + 1):
+        text = f"cannot compute: {question.describe(listing_limit)}"
+        notes["ttp"] = text
+        if timeline.order_open(number):
+            return results, {"ttp": text, "os": text}
     if index is None:
         return results, {"ttp": f"no TACE #{number} (index TACE)", "os": f"no TACE #{number}"}
     after = timeline.tace(number + 1)
@@ -64,6 +74,8 @@ def endpoints(
         else None,
     }
     for name, plan in plans.items():
+        if name in notes:
+            continue
         if plan is None or plan[0] is None:
             notes[name] = "cannot compute: no date to end at (no death or last contact date)"
             continue

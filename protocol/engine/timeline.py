@@ -14,7 +14,16 @@ from datetime import date
 from protocol.dates import DateRange, PartialDate
 from protocol.records.model import AdverseEvent, DosingPeriod, PatientRecord
 
-__all__ = ["Period", "Procedure", "Timeline", "day_span", "number_by_date", "span_text"]
+__all__ = [
+    "OrderQuestion",
+    "Period",
+    "Procedure",
+    "Timeline",
+    "day_span",
+    "number_by_date",
+    "open_order",
+    "span_text",
+]
 
 
 def day_span(start: DateRange, end: DateRange) -> tuple[int, int]:
@@ -46,6 +55,76 @@ def number_by_date(
         dates[str(when)] = when
     ordered = sorted(groups, key=lambda key: (dates[key].earliest, dates[key].latest))
     return [(dates[key], tuple(groups[key])) for key in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderQuestion:
+    """Where partial dates leave the TACE numbering open (the pack's ``tace-order-open``).
+
+    ``first_open`` is the first TACE number whose identity is open: from it on, every
+    number may point at another entry (two overlapping dates may be one procedure,
+    which renumbers every later TACE). ``partial`` are the partial dates at fault,
+    each with the other dates it may fall before, after or on.
+    """
+
+    first_open: int
+    partial: tuple[tuple[PartialDate, tuple[PartialDate, ...], int], ...]
+
+    def describe(self, limit: int) -> str:
+        """The question for the site, e.g. '2011 (any day of 2011) may be before or after...'."""
+        parts = []
+        for when, others, count in self.partial[:limit]:
+            if not others:
+                parts.append(f"{count} TACEs dated {when} may be one procedure or {count}")
+                continue
+            shown = ", ".join(str(o) for o in others[:limit])
+            if len(others) > limit:
+                shown += f" and {len(others) - limit} more"
+            parts.append(
+                f"{when} (any day of {when}) may be before or after {shown}, or on the same day"
+            )
+        if len(self.partial) > limit:
+            parts.append(f"and {len(self.partial) - limit} more partial TACE dates")
+        return "the order of the TACEs is open: " + "; ".join(parts) + "; give the full date"
+
+
+def open_order(procedures: Iterable[tuple[PartialDate, tuple[int, ...]]]) -> OrderQuestion | None:
+    """The first run of procedures (in date order) whose dates may overlap, if any.
+
+    Dates that cannot overlap are ordered (2011 before 2012-03-01); a partial date
+    that may fall on the same days as another leaves their order open, and so does
+    one partial date carried by several entries (one procedure or several).
+    """
+    ordered = list(procedures)
+    position = 0
+    while position < len(ordered):
+        run = [ordered[position]]
+        latest = ordered[position][0].latest
+        while position + len(run) < len(ordered):
+            candidate = ordered[position + len(run)]
+            if candidate[0].earliest > latest:
+                break
+            run.append(candidate)
+            latest = max(latest, candidate[0].latest)
+        shared = [(when, ix) for when, ix in run if not when.is_full and len(ix) > 1]
+        if len(run) > 1 or shared:
+            dates = [when for when, _ix in run]
+            partial = tuple(
+                (
+                    when,
+                    tuple(
+                        o
+                        for o in dates
+                        if o is not when and o.earliest <= when.latest and when.earliest <= o.latest
+                    ),
+                    len(ix),
+                )
+                for when, ix in run
+                if not when.is_full
+            )
+            return OrderQuestion(position + 1, partial)
+        position += len(run)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +161,12 @@ class Timeline:
         happened = (
             (i, tace.date) for i, tace in enumerate(record.tace) if self.happened(tace.date)
         )
+        # Entries sharing a date are listed by content, never by position in the array.
         self.procedures = tuple(
-            Procedure(n, when, indices)
+            Procedure(n, when, tuple(sorted(indices, key=lambda i: repr(record.tace[i]))))
             for n, (when, indices) in enumerate(number_by_date(happened), 1)
         )
+        self.order_question = open_order((x.date, x.indices) for x in self.procedures)
         self.imaging = tuple(
             (i, im) for i, im in enumerate(record.imaging) if self.happened(im.date)
         )
@@ -105,6 +186,11 @@ class Timeline:
 
     def happened(self, value: PartialDate) -> bool:
         return value.earliest <= self.as_of
+
+    def order_open(self, number: int) -> bool:
+        """Whether partial dates leave open which entry is TACE #``number``."""
+        question = self.order_question
+        return question is not None and question.first_open <= number
 
     def tace(self, number: int) -> Procedure | None:
         return self.procedures[number - 1] if len(self.procedures) >= number else None

@@ -57,6 +57,7 @@ class _Source:
             raise PackError(path, line, f"not valid YAML: {problem}") from None
         if not isinstance(self.data, dict):
             raise PackError(path, 1, "expected a mapping at the top of the file")
+        _refuse_cut_text(path, text, self.node)
 
     def line(self, path: Sequence[Any]) -> int | None:
         node = self.node
@@ -76,6 +77,36 @@ class _Source:
 
     def fail(self, path: Sequence[Any], message: str) -> PackError:
         return PackError(self.path, self.line(path), message)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _refuse_cut_text(path: Path, text: str, root: yaml.Node | None) -> None:
+    """Refuse a plain (unquoted) string followed by a comment on its line.
+
+    YAML reads ``checks: TACE #2 exists`` as the text "TACE" and a comment: the rest
+    of a sentence silently disappears. Such a text must be quoted.
+    """
+    lines = text.splitlines()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.ScalarNode) and node.style is None and node.tag == _STR_TAG:
+            end = node.end_mark
+            rest = lines[end.line][end.column :] if end.line < len(lines) else ""
+            if rest.strip().startswith("#"):
+                cut = rest.strip()[:40]
+                raise PackError(
+                    path,
+                    end.line + 1,
+                    f"this text is cut at ' #': YAML reads the rest ({cut!r}) as a comment and "
+                    f"keeps only {node.value[-40:]!r}; quote it",
+                )
 
 
 @cache

@@ -4,6 +4,10 @@
 a fact's measurements and the pack's parameters. Attribute and index access
 (``{x.__class__}``, ``{x[0]}``) are refused when the pack is loaded, so a
 template can only name values, never reach into objects.
+
+Plurals follow a count without code: ``{days} day{days:s}`` adds "s" unless
+``days`` is 1, and ``{count:is|are}`` picks the first word when the count is 1,
+else the second ("1 day", "21 days", "0-1 days"; "1 period is", "2 periods are").
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ def placeholders(template: str) -> set[str]:
             raise TemplateError(
                 f"template field {{{field}}} in {template!r}: only plain names are allowed"
             )
+        if spec and spec != "s" and ("|" in spec) != (spec.count("|") == 1):
+            raise TemplateError(
+                f"template field {{{field}:{spec}}} in {template!r}: a plural choice is"
+                " 'singular|plural'"
+            )
         names.add(field)
     return names
 
@@ -57,8 +66,22 @@ def render(template: str, values: Mapping[str, Any]) -> str:
         out.append(literal)
         if field is not None:
             value = values.get(field, "?")
-            out.append(format(value, spec) if spec else _text(value))
+            out.append(_formatted(value, spec) if spec else _text(value))
     return "".join(out)
+
+
+def _one(value: Any) -> bool:
+    """Whether a count reads as singular: 1 (or -1), not "0-1" or "2"."""
+    return _text(value) in ("1", "-1")
+
+
+def _formatted(value: Any, spec: str) -> str:
+    if spec == "s":
+        return "" if _one(value) else "s"
+    if "|" in spec:
+        singular, plural = spec.split("|")
+        return singular if _one(value) else plural
+    return format(value, spec)
 
 
 @lru_cache(maxsize=1024)

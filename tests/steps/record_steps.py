@@ -11,6 +11,7 @@ variable ``TACECHECK_PACK`` (used to run the features against a mutated pack).
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import os
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from protocol import check
+from protocol import check, renderer_for, run_cohort
 from protocol.packs import Pack, load_pack, load_pack_folder
 
 DATE = r"(?P<date>\d{4}(?:-\d{2}){0,2})"
@@ -188,7 +189,28 @@ def step_raw_record(docstring: str) -> dict[str, Any]:
     return json.loads(docstring)
 
 
+@given(parsers.re(r'the same record in the files "(?P<first>[\w.-]+)" and "(?P<second>[\w.-]+)"$'))
+def step_same_record_twice(
+    record: dict[str, Any], outcome: dict[str, Any], tmp_path: Path, first: str, second: str
+) -> None:
+    files = [tmp_path / first, tmp_path / second]
+    for path in files:
+        path.write_text(json.dumps(record), encoding="utf-8")
+    outcome["files"] = files
+
+
 # --- When ---------------------------------------------------------------------
+
+
+@when(parsers.re(r"the files are checked as one run as of (?P<as_of>\d{4}-\d{2}-\d{2})$"))
+def step_check_run(outcome: dict[str, Any], checker_pack: Pack, as_of: str) -> None:
+    outcome["run"] = run_cohort(
+        outcome["files"],
+        checker_pack,
+        renderer_for("json", checker_pack),
+        io.StringIO(),
+        as_of=datetime.date.fromisoformat(as_of),
+    )
 
 
 @when(parsers.re(r"the record is checked as of (?P<as_of>\d{4}-\d{2}-\d{2})$"))
@@ -360,6 +382,26 @@ def step_error_location(outcome: dict[str, Any], pointer: str) -> None:
 @then("the record is accepted")
 def step_accepted(outcome: dict[str, Any]) -> None:
     _result(outcome)
+
+
+@then(
+    parsers.re(
+        r'the run reports an input error for "(?P<second>[\w.-]+)" naming the first source'
+        r' "(?P<first>[\w.-]+)"$'
+    )
+)
+def step_run_duplicate(outcome: dict[str, Any], second: str, first: str) -> None:
+    run = outcome["run"]
+    errors = [e for e in run.errors if Path(e.source).name == second]
+    assert errors, [(e.source, e.message) for e in run.errors]
+    assert any(str(outcome["files"][0]) in e.message and first in e.message for e in errors), [
+        e.message for e in errors
+    ]
+
+
+@then(parsers.re(r"the run counts (?P<count>\d+) patients?$"))
+def step_run_count(outcome: dict[str, Any], count: str) -> None:
+    assert outcome["run"].summary.patients == int(count)
 
 
 @then(parsers.re(r"there is no " + CODE + " finding$"))
