@@ -1,30 +1,43 @@
 """The ``tacecheck`` command.
 
-Exit codes (ruff's and ESLint's convention): 0 nothing not met, 1 at least
-one finding not met, 2 bad input or usage.
+Exit codes (ruff's and ESLint's convention): 0 nothing not met, 1 at least one
+finding not met, 2 bad input or usage; ``--fail-on`` chooses what counts.
+Options come from the command line, then the configuration file
+(:mod:`protocol.config`), then the defaults.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import json
 import os
 import signal
 import sys
 import textwrap
 import threading
-from datetime import date
+from typing import Any
 
-from protocol.cohort import run_cohort
-from protocol.cohort.report_file import OutputError, ReportSink, check_target, report_file
-from protocol.dates import PartialDate
+from protocol.cohort.baseline import BaselineError
+from protocol.cohort.command import (
+    DEFAULT_PACK,
+    as_of_date,
+    check_command,
+    cpus,
+    pack_name,
+    tool_version,
+)
+from protocol.cohort.readers import INPUTS, MappingProblem
+from protocol.cohort.report_file import OutputError
+from protocol.cohort.summary import FAIL_ON
+from protocol.config import Config, ConfigError, find_config, load_config
 from protocol.engine import EngineError
+from protocol.examples import ExamplesError, write_examples
 from protocol.packs import PackError, load_pack
-from protocol.progress import Progress
+from protocol.packs.model import Pack
 from protocol.records import record_schema
-from protocol.render import FORMATS, RenderOptions, renderer_for
+from protocol.render import FORMATS
+from protocol.service.commands import add_commands, run_command
 
 __all__ = ["main"]
 
@@ -35,37 +48,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"tacecheck: error: {message}\n")
 
 
-def _as_of(text: str) -> date:
-    try:
-        value = PartialDate.parse(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None
-    if not value.is_full:
-        raise argparse.ArgumentTypeError(f"{text!r}: give a full date, YYYY-MM-DD")
-    return value.earliest
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))  # the CPUs this process may run on
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def _workers(text: str) -> int:
-    return _count(text) or _cpus()
-
-
-def _capped_workers(asked: int) -> int:
-    """At most one worker per CPU: checking is CPU-bound, so more only costs memory."""
-    cpus = _cpus()
-    if asked <= cpus:
-        return asked
-    print(
-        f"tacecheck: --workers {asked} is more than the {cpus} CPUs here; using {cpus}",
-        file=sys.stderr,
-    )
-    return cpus
+    return _count(text) or cpus()
 
 
 def _path(text: str) -> str:
@@ -84,14 +68,23 @@ def _count(text: str) -> int:
     return value
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="tacecheck",
-        description="Check patient records against the Tamai 2017 sorafenib-after-TACE protocol.",
+def _codes(text: str) -> list[str]:
+    return [code.strip() for code in text.split(",") if code.strip()]
+
+
+def _pack_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pack", default=argparse.SUPPRESS, help=f"protocol pack id or folder ({DEFAULT_PACK})"
     )
-    parser.add_argument("--pack", default="tamai-2017", help="protocol pack id or folder")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser.add_argument("--config", default=argparse.SUPPRESS, metavar="FILE", help=_CONFIG_HELP)
+
+
+_CONFIG_HELP = "configuration file (default: tacecheck.toml or pyproject.toml, from here upward)"
+
+
+def _check_parser(sub: Any) -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check records: files, folders, .jsonl, or - for stdin")
+    _pack_option(check)
     check.add_argument(
         "paths",
         nargs="+",
@@ -99,14 +92,61 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a .json record, a .jsonl/.ndjson file, a folder (searched recursively), or - (stdin)",
     )
-    check.add_argument("--as-of", type=_as_of, help="check as of this date (YYYY-MM-DD)")
     check.add_argument(
+        "--from",
+        dest="source_format",
+        choices=list(INPUTS),
+        default="json",
+        help="; ".join(f"{name}: {spec.help}" for name, spec in INPUTS.items()),
+    )
+    check.add_argument("--mapping", metavar="FILE", help="mapping file (--from redcap, sdtm)")
+    check.add_argument("--as-of", type=as_of_date, help="check as of this date (YYYY-MM-DD)")
+    check.add_argument(
+        "-f",
         "--format",
         choices=list(FORMATS),
-        default="text",
-        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items()),
+        default=None,
+        help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items())
+        + " (default: from the -o file's ending, else text)",
     )
-    check.add_argument("-o", "--output", metavar="FILE", help="write the report here, not stdout")
+    check.add_argument(
+        "-o",
+        "--output",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="write the report here, not stdout; its ending gives the format "
+        "(.json .jsonl .csv .xml .html .txt); give several for several reports",
+    )
+    check.add_argument(
+        "--select",
+        action="extend",
+        type=_codes,
+        default=[],
+        metavar="CODES",
+        help="report only these rules or families (TRT001,DOS or dosing; from the pack)",
+    )
+    check.add_argument(
+        "--ignore",
+        action="extend",
+        type=_codes,
+        default=[],
+        metavar="CODES",
+        help="leave these rules or families out of the report",
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        default=None,
+        help="exit 1 on: any finding not met (default); important deviations and ineligible "
+        "patients only; none. Input errors exit 2",
+    )
+    check.add_argument(
+        "--baseline",
+        metavar="PREVIOUS.json",
+        help="mark each finding not met as new or unchanged since this earlier JSON report",
+    )
+    check.add_argument("--site", metavar="SITE", help="check only this site's records")
     check.add_argument(
         "--workers",
         type=_workers,
@@ -124,29 +164,69 @@ def _parser() -> argparse.ArgumentParser:
         help="html: draw timelines for the first N patients (default 1000)",
     )
     check.add_argument(
-        "--hide-values", action="store_true", help="leave patient values out of error messages"
+        "--hide-values",
+        action="store_true",
+        default=None,
+        help="leave submitted values out of the report (see README)",
     )
     check.add_argument(
         "--brief", action="store_true", help="text: show only findings that need attention"
     )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
-    sub.add_parser("rules", help="list the rule catalogue")
+    return check
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    parser = _Parser(
+        prog="tacecheck",
+        description="Check patient records against the Tamai 2017 sorafenib-after-TACE protocol.",
+    )
+    parser.add_argument("--version", action="version", version=f"tacecheck {tool_version()}")
+    parser.add_argument("--pack", default=None, help=f"protocol pack id or folder ({DEFAULT_PACK})")
+    parser.add_argument("--config", default=None, metavar="FILE", help=_CONFIG_HELP)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = {"check": _check_parser(sub)}
+    rules = sub.add_parser("rules", help="list the rule catalogue")
+    _pack_option(rules)
+    rules.add_argument("-f", "--format", choices=["text", "json", "markdown"], default="text")
     explain = sub.add_parser("explain", help="print a rule's documentation and parameters")
+    _pack_option(explain)
     explain.add_argument("code")
-    sub.add_parser("schema", help="print the patient-record JSON Schema")
-    return parser
+    schema = sub.add_parser("schema", help="print the patient-record JSON Schema")
+    examples = sub.add_parser("examples", help="write the bundled example records into DIR")
+    examples.add_argument("folder", metavar="DIR")
+    commands.update(rules=rules, explain=explain, schema=schema, examples=examples)
+    add_commands(sub)
+    commands.update(sub.choices)
+    return parser, commands
 
 
-def _colour(choice: str) -> bool:
-    if choice == "always":
-        return True
-    if choice == "never" or os.environ.get("NO_COLOR"):
-        return False
-    return sys.stdout.isatty()
-
-
-def _rules(pack_id: str) -> int:
-    pack = load_pack(pack_id)
+def _rules(pack: Pack, style: str) -> int:
+    rows = [
+        {
+            "code": rule.code,
+            "name": rule.name,
+            "kind": rule.kind,
+            "importance": rule.importance,
+            "cohorts": list(rule.cohorts),
+            "family": rule.family,
+            "protocol_ref": rule.protocol_ref,
+        }
+        for rule in pack.rules
+    ]
+    if style == "json":
+        about = {"id": pack.id, "version": pack.version, "title": pack.title}
+        print(json.dumps({"pack": about, "rules": rows}, indent=2, ensure_ascii=False))
+        return 0
+    if style == "markdown":
+        print(f"# {pack.id} v{pack.version}: {pack.title}\n")
+        print("| code | name | kind | importance | cohorts |")
+        print("|---|---|---|---|---|")
+        for row in rows:
+            cells = [row["code"], f"`{row['name']}`", row["kind"], row["importance"] or ""]
+            cells.append(", ".join(row["cohorts"]))
+            print("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+        return 0
     print(f"{pack.id} v{pack.version}: {pack.title}")
     for rule in pack.rules:
         importance = f" ({rule.importance})" if rule.importance else ""
@@ -213,35 +293,6 @@ def _wrap(text: str) -> str:
     return f"({text})" if " and " in text or " or " in text else text
 
 
-def _check(args: argparse.Namespace) -> int:
-    if args.output is None and sys.stdout is None:
-        raise OutputError("standard output is closed; give -o FILE for the report")
-    pack = load_pack(args.pack)
-    options = RenderOptions(
-        as_of=args.as_of.isoformat() if args.as_of else None,
-        hide_values=args.hide_values,
-        colour=_colour(args.color) and args.format == "text" and not args.output,
-        verbose=not args.brief,
-        study_id=args.study_id,
-        timelines=args.html_timelines,
-    )
-    renderer = renderer_for(args.format, pack, options)
-    if args.output is not None:
-        check_target(args.output, args.paths)
-    progress = Progress.for_terminal(args.paths, args.quiet)
-    args.workers = _capped_workers(args.workers)
-    if args.output is None:
-        if isinstance(sys.stdout, io.TextIOWrapper):
-            sys.stdout.reconfigure(encoding="utf-8")  # reports are UTF-8 whatever the locale
-        out = ReportSink(sys.stdout, "standard output")
-        result = run_cohort(args.paths, pack, renderer, out, args.as_of, args.workers, progress)
-        out.flush()
-        return result.exit_code
-    with report_file(args.output) as out:
-        result = run_cohort(args.paths, pack, renderer, out, args.as_of, args.workers, progress)
-    return result.exit_code
-
-
 def _quiet_stdout() -> None:
     """After a failed write to standard output, let the interpreter's final flush succeed."""
     with contextlib.suppress(OSError, AttributeError, ValueError):
@@ -253,20 +304,54 @@ def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds: temporary files go, workers are stopped
 
 
+def _config(args: argparse.Namespace) -> Config:
+    if args.command not in ("check", "rules", "explain"):
+        return Config()
+    if args.config is not None:
+        return load_config(args.config)
+    found = find_config()
+    return load_config(found) if found is not None else Config()
+
+
+def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.ArgumentParser]:
+    parser, commands = _parser()
+    args, extra = parser.parse_known_args(argv)
+    usage = commands.get(args.command, parser)
+    if extra:  # a wrong option: that sub-command's usage, not the top level's
+        usage.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args, usage
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args, usage = _parse(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    code = run_command(args)
+    if code is not None:
+        return code
     try:
+        config = _config(args)
         if args.command == "check":
-            return _check(args)
+            return check_command(args, config, usage)
         if args.command == "rules":
-            return _rules(args.pack)
+            return _rules(load_pack(pack_name(args, config)), args.format)
         if args.command == "explain":
-            return _explain(args.pack, args.code)
+            return _explain(pack_name(args, config), args.code)
         if args.command == "schema":
             print(json.dumps(record_schema(), indent=2))
             return 0
+        if args.command == "examples":
+            written = write_examples(args.folder)
+            print(f"tacecheck: wrote {len(written)} example records to {args.folder}")
+            print(f"try: tacecheck check {args.folder}")
+            return 0
+    except (ConfigError, BaselineError, ExamplesError) as error:
+        print(f"tacecheck: {error}", file=sys.stderr)
+        return 2
+    except MappingProblem as problem:
+        for line in problem.lines:
+            print(line, file=sys.stderr)
+        return 2
     except PackError as error:
         print(f"tacecheck: protocol pack error: {error}", file=sys.stderr)
         return 2
@@ -275,7 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except OutputError as error:
         print(f"tacecheck: {error}", file=sys.stderr)
-        if getattr(args, "output", None) is None:
+        if not getattr(args, "output", None):
             _quiet_stdout()
         return 2
     except BrokenPipeError:  # `tacecheck rules | head -1`: the reader left early

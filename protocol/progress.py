@@ -2,12 +2,15 @@
 
 Shown only when standard error is a terminal and the run has lasted half a
 second (a small batch finishes silently); ``--quiet`` turns it off. It is
-redrawn at most ten times a second and erased at the end, so it never mixes
-with the report on standard output.
+redrawn at most ten times a second and erased at the end. When the report goes
+to the same terminal, :meth:`Progress.sharing` wraps standard output so the line
+is erased before each piece of the report is written (and drawn again after), so
+no progress text is left among the report's lines.
 """
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterable
@@ -75,11 +78,49 @@ class Progress:
             text = f"[{bar}] {done:4.0%}  {text}  about {_clock(left)} left"
         return text
 
-    def close(self) -> None:
+    def clear(self) -> None:
+        """Erase the line, if drawn; the next :meth:`advance` draws it again."""
         if self._drawn:
             self.stream.write("\r\033[K")
             self.stream.flush()
             self._drawn = False
+
+    def close(self) -> None:
+        self.clear()
+
+    def sharing(self, out: TextIO) -> TextIO:
+        """``out`` as the report should be written to it: past the line when both are shown."""
+        if not self.enabled or not _isatty(out):
+            return out
+        return _PastTheLine(out, self)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+class _PastTheLine(io.TextIOBase):
+    """A terminal stream that erases the progress line before each write, then flushes."""
+
+    def __init__(self, stream: TextIO, progress: Progress) -> None:
+        super().__init__()
+        self._stream = stream
+        self._progress = progress
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._progress.clear()
+        written = self._stream.write(text)
+        self._stream.flush()
+        return written
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 def _clock(seconds: float) -> str:

@@ -197,7 +197,7 @@ def _kind(code: str) -> str:
 
 
 def test_deviation_log_has_one_dv_row_per_deviation(everything: Path, pack: Pack) -> None:
-    rows = list(csv.DictReader(io.StringIO(_run(pack, [everything], "csv"))))
+    rows = list(csv.DictReader(io.StringIO(_run(pack, [everything], "csv").lstrip("\ufeff"))))
     assert len(rows) == _deviations("deviation")
     late = next(r for r in rows if r["USUBJID"] == "P02")
     assert late["DOMAIN"] == "DV" and late["STUDYID"] == "tamai-2017"
@@ -293,7 +293,9 @@ def test_cli_workers_and_output_file(tmp_path: Path, capsys: pytest.CaptureFixtu
     target = tmp_path / "report.json"
     code = main(["check", str(EXAMPLES), "--workers", "2", "--format", "json", "-o", str(target)])
     out, err = capsys.readouterr()
-    assert (code, out, err) == (1, "", "")  # nothing on the terminal: no progress when not a TTY
+    # nothing on the terminal but the summary line: no progress when not a TTY
+    assert (code, out) == (1, "")
+    assert err.startswith(f"tacecheck: {len(HAND)} patients; ") and err.count("\n") == 1
     report = json.loads(target.read_text("utf-8"))
     sources = [p["source"] for p in report["patients"]]
     assert sources == sorted(sources)  # the folder's files in name order, as with one worker

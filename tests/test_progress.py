@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
 
 from protocol.progress import Progress
+
+ROOT = Path(__file__).resolve().parent.parent
+TACECHECK = str(Path(sys.executable).with_name("tacecheck"))
 
 
 def test_draws_a_bar_with_percent_count_and_time_left() -> None:
@@ -39,3 +50,70 @@ def test_for_terminal_is_off_when_stderr_is_not_a_tty_or_quiet() -> None:
     # Under pytest, standard error is captured, not a terminal.
     assert Progress.for_terminal(["examples"], quiet=False).enabled is False
     assert Progress.for_terminal(["examples"], quiet=True).enabled is False
+
+
+def _screen(raw: str) -> list[str]:
+    """What a terminal shows for ``raw``: ``\\r`` returns to the line's start, ESC[K erases."""
+    shown = []
+    for line in raw.replace("\r\n", "\n").split("\n"):
+        cells: list[str] = []
+        column = 0
+        for piece in re.split(r"(\r|\033\[K)", line):
+            if piece == "\r":
+                column = 0
+            elif piece == "\033[K":
+                del cells[column:]
+            else:
+                for char in piece:
+                    if column < len(cells):
+                        cells[column] = char
+                    else:
+                        cells.append(char)
+                    column += 1
+        shown.append("".join(cells))
+    return shown
+
+
+def test_no_progress_text_is_left_among_the_report_on_one_terminal() -> None:
+    record = json.loads((ROOT / "examples" / "p02-late-start.json").read_text())
+    lines = []
+    for number in range(450):
+        record["patient_id"] = f"X{number:05d}"
+        lines.append(json.dumps(record) + "\n")
+    main_fd, terminal = os.openpty()
+    done = subprocess.Popen(
+        [TACECHECK, "check", "--brief", "--color", "never", "-"],
+        stdin=subprocess.PIPE,
+        stdout=terminal,
+        stderr=terminal,  # the same terminal, as in an interactive shell
+    )
+    os.close(terminal)
+    chunks: list[bytes] = []
+    reader = threading.Thread(target=_drain, args=(main_fd, chunks))
+    reader.start()
+    assert done.stdin is not None
+    for start in range(0, len(lines), 150):  # pauses past the line's half-second delay
+        done.stdin.write("".join(lines[start : start + 150]).encode())
+        done.stdin.flush()
+        time.sleep(0.8)
+    done.stdin.close()
+    assert done.wait(timeout=300) == 1
+    reader.join(timeout=60)
+    os.close(main_fd)
+    raw = b"".join(chunks).decode("utf-8")
+    assert re.search(r"\d records +\d", raw), "the progress line was drawn"
+    screen = _screen(raw)
+    assert not [line for line in screen if re.search(r"records +[\d,]+/s", line)]
+    headers = [line for line in screen if line.startswith("X") and "sorafenib_after_tace" in line]
+    assert len(headers) == len(lines)
+
+
+def _drain(descriptor: int, chunks: list[bytes]) -> None:
+    while True:
+        try:
+            chunk = os.read(descriptor, 65536)
+        except OSError:  # EIO: the other end is closed
+            return
+        if not chunk:
+            return
+        chunks.append(chunk)

@@ -15,13 +15,16 @@ import contextlib
 import itertools
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
 
+from protocol.cohort.baseline import Baseline
 from protocol.cohort.pool import Crash, WorkerPool
+from protocol.cohort.selection import Selection, site_of
+from protocol.cohort.sites import SiteTally
 from protocol.cohort.spool import ErrorSpool
 from protocol.cohort.summary import CohortSummary, PatientTally, eligibility_steps
 from protocol.engine import check_record
@@ -32,7 +35,10 @@ from protocol.records import load_record
 from protocol.records.sources import RawRecord, read_raw
 from protocol.render.base import Renderer
 
-__all__ = ["ChunkResult", "Item", "RunResult", "process_chunk", "run_cohort"]
+__all__ = ["Choices", "ChunkResult", "Item", "Reader", "RunResult", "process_chunk", "run_cohort"]
+
+# A reader turns the paths given (and the files never to read) into raw records.
+Reader = Callable[[list[str | Path], Iterable[str | Path]], Iterator[RawRecord]]
 
 CHUNK_RECORDS = 100
 MAX_ERRORS_KEPT = 1000
@@ -41,12 +47,20 @@ IN_FLIGHT_PER_WORKER = 4
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One record's outcome: a checked patient's text and tally, or its errors' text."""
+    """One record's outcome: a checked patient's texts and tally, or its errors' texts.
+
+    ``texts`` has one text per renderer of the run, in their order.
+    """
 
     source: str
-    text: str
+    texts: tuple[str, ...]
     tally: PatientTally | None = None  # set for a checked patient
     errors: tuple[RecordError, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """The first renderer's text (the only one in a run with one output)."""
+        return self.texts[0]
 
 
 @dataclass(slots=True)
@@ -56,6 +70,7 @@ class ChunkResult:
     items: list[Item] = field(default_factory=list)
     records: int = 0
     size: int = 0
+    filtered: int = 0  # records of other sites (--site)
 
 
 @dataclass(slots=True)
@@ -66,27 +81,52 @@ class RunResult:
     errors: list[RecordError]  # the first MAX_ERRORS_KEPT; the report has them all
     summary_dict: dict[str, Any]
 
+    fail_on: str = "any"
+
     @property
     def exit_code(self) -> int:
-        return self.summary.exit_code
+        return self.summary.exit_code_for(self.fail_on)
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What a run checks and reports beyond the pack: findings, site, baseline."""
+
+    selection: Selection = field(default_factory=Selection)
+    site: str | None = None
+    baseline: Baseline | None = None
 
 
 class _Context:
-    """Per-process state of a run: the pack, the check date and the renderer."""
+    """Per-process state of a run: the pack, the check date, the renderers, the choices."""
 
-    def __init__(self, pack: Pack, as_of: date | None, renderer: Renderer) -> None:
+    def __init__(
+        self,
+        pack: Pack,
+        as_of: date | None,
+        renderers: Renderer | Sequence[Renderer],
+        choices: Choices | None = None,
+    ) -> None:
         self.pack = pack
         self.as_of = as_of
-        self.renderer = renderer
+        self.renderers = (renderers,) if isinstance(renderers, Renderer) else tuple(renderers)
+        self.choices = choices or Choices()
         self.steps = eligibility_steps(pack)
+        baselines = [self.choices.baseline, *(r.options.baseline for r in self.renderers)]
+        self.baselines = list({id(b): b for b in baselines if b is not None}.values())
+
+    def errors_text(self, source: str, errors: Sequence[RecordError]) -> tuple[str, ...]:
+        return tuple(renderer.record_errors(source, errors) for renderer in self.renderers)
 
 
 _WORKER: _Context | None = None
 
 
-def _init_worker(pack: Pack, as_of: date | None, renderer: Renderer) -> None:
+def _init_worker(
+    pack: Pack, as_of: date | None, renderers: Sequence[Renderer], choices: Choices
+) -> None:
     global _WORKER
-    _WORKER = _Context(pack, as_of, renderer)
+    _WORKER = _Context(pack, as_of, renderers, choices)
 
 
 def _work(task: tuple[int, list[RawRecord]]) -> ChunkResult:
@@ -97,7 +137,7 @@ def _work(task: tuple[int, list[RawRecord]]) -> ChunkResult:
 def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -> ChunkResult:
     """Decode, validate, check and render one chunk of records."""
     out = ChunkResult()
-    renderer = context.renderer
+    choices = context.choices
     for offset, raw in enumerate(chunk):
         out.records += 1
         out.size += raw.size
@@ -106,19 +146,31 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
         if submission.error is not None:
             errors = [submission.error]
         else:
+            site = site_of(submission.record)
+            if choices.site is not None and site is not None and site != choices.site:
+                out.filtered += 1
+                continue
             model, errors = load_record(submission.record, submission.source)
             if model is not None:
                 try:
-                    result = check_record(model, context.pack, context.as_of, submission.source)
-                    text = renderer.patient(result, submission.record, first_index + offset)
+                    full = check_record(model, context.pack, context.as_of, submission.source)
+                    result = choices.selection.apply(full)
+                    changes = None
+                    for baseline in context.baselines:
+                        changes = baseline.counts(result)
+                    texts = tuple(
+                        renderer.patient(result, submission.record, first_index + offset)
+                        for renderer in context.renderers
+                    )
                 except Exception as error:  # one record's failure never stops the batch
                     errors = [_internal_error(submission.source, model.patient_id, error)]
                 else:
-                    tally = PatientTally.of(result, context.steps)
-                    out.items.append(Item(submission.source, text, tally))
+                    site_tally = SiteTally.of(result, model, changes)
+                    tally = PatientTally.of(full, context.steps, result, site_tally)
+                    out.items.append(Item(submission.source, texts, tally))
                     continue
-        text = renderer.record_errors(submission.source, errors)
-        out.items.append(Item(submission.source, text, errors=tuple(errors)))
+        texts = context.errors_text(submission.source, errors)
+        out.items.append(Item(submission.source, texts, errors=tuple(errors)))
     return out
 
 
@@ -135,8 +187,9 @@ def _crashed(context: _Context, chunk: list[RawRecord], crash: Crash) -> ChunkRe
             f"{crash.describe()}); this record was not checked. Run again, with --workers 1 "
             "to find the record, and please report it",
         )
-        text = context.renderer.record_errors(raw.source, [error])
-        out.items.append(Item(raw.source, text, errors=(error,)))
+        out.items.append(
+            Item(raw.source, context.errors_text(raw.source, [error]), errors=(error,))
+        )
     return out
 
 
@@ -150,7 +203,7 @@ def _duplicate(context: _Context, item: Item, first: str) -> Item:
         "(a patient is checked once per run)",
         patient_id=patient,
     )
-    return Item(item.source, context.renderer.record_errors(item.source, [error]), errors=(error,))
+    return Item(item.source, context.errors_text(item.source, [error]), errors=(error,))
 
 
 def _internal_error(source: str, patient_id: str, error: Exception) -> RecordError:
@@ -185,45 +238,82 @@ def _results(
         for first, chunk in tasks:
             yield process_chunk(context, first, chunk)
         return
-    initargs = (context.pack, context.as_of, context.renderer)
+    initargs = (context.pack, context.as_of, context.renderers, context.choices)
     with WorkerPool(workers, _work, _init_worker, initargs) as pool:
         for (_first, chunk), answer in pool.run(tasks, workers * IN_FLIGHT_PER_WORKER):
             yield _crashed(context, chunk, answer) if isinstance(answer, Crash) else answer
 
 
+def _default_reader(paths: list[str | Path], skip: Iterable[str | Path]) -> Iterator[RawRecord]:
+    return read_raw(paths, skip=skip)
+
+
+class _Output:
+    """One renderer's place in a run: where its text goes, and its spool if it needs one."""
+
+    def __init__(self, renderer: Renderer, out: TextIO, stack: contextlib.ExitStack) -> None:
+        self.renderer = renderer
+        self.out = out
+        self.spool: TextIO | None = None
+        if renderer.summary_first:  # patients wait in a file until the summary is known
+            spool = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            self.spool = stack.enter_context(spool)
+        else:
+            out.write(renderer.begin())
+        self.body = self.spool or out
+
+    def finish(self, summary: dict[str, Any], errors: ErrorSpool) -> None:
+        renderer, out = self.renderer, self.out
+        if self.spool is not None:
+            out.write(renderer.begin())
+            _write(out, renderer.lead(summary, errors))
+            self.spool.seek(0)
+            shutil.copyfileobj(self.spool, out)
+        _write(out, renderer.end(summary, errors))
+
+
 def run_cohort(
     paths: Iterable[str | Path],
     pack: Pack,
-    renderer: Renderer,
-    out: TextIO,
+    renderer: Renderer | Sequence[Renderer],
+    out: TextIO | Sequence[TextIO],
     as_of: date | None = None,
     workers: int = 1,
     progress: Progress | None = None,
     chunk_records: int = CHUNK_RECORDS,
     skip: Iterable[str | Path] = (),
+    reader: Reader | None = None,
+    choices: Choices | None = None,
+    run: dict[str, Any] | None = None,
+    fail_on: str = "any",
 ) -> RunResult:
     """Check every record in ``paths`` and write the report to ``out`` as it goes.
 
-    ``skip`` names files never to read from the folders given (the report itself).
+    ``renderer`` and ``out`` may be lists of the same length: one pass feeds every
+    output. ``skip`` names files never to read from the folders given (the report
+    itself); ``reader`` reads another input format (default: JSON records);
+    ``choices`` selects findings, a site and a baseline; ``run`` is the run's
+    provenance, given to the summary as ``run``.
     """
     paths = list(paths)
+    renderers = [renderer] if isinstance(renderer, Renderer) else list(renderer)
+    outs = list(out) if isinstance(out, list | tuple) else [out]
+    if len(renderers) != len(outs):
+        raise ValueError("run_cohort needs one output per renderer")
     progress = progress or Progress(None, enabled=False)
-    context = _Context(pack, as_of, renderer)
+    choices = choices or Choices()
+    context = _Context(pack, as_of, renderers, choices)
     summary = CohortSummary()
     with contextlib.ExitStack() as stack:
         errors = ErrorSpool()
         stack.callback(errors.close)
-        spool: TextIO | None = None
-        if renderer.summary_first:  # patients wait in a file until the summary is known
-            spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-        else:
-            out.write(renderer.begin())
-        body = spool or out
+        outputs = [_Output(r, o, stack) for r, o in zip(renderers, outs, strict=True)]
         first_patient = True
         stack.callback(progress.close)
-        tasks = _chunks(read_raw(paths, skip=skip), chunk_records)
+        tasks = _chunks((reader or _default_reader)(paths, skip), chunk_records)
         seen: dict[str, str] = {}  # patient_id -> the source it was checked from
         for result in _results(tasks, context, workers):
+            summary.filtered_out += result.filtered
             for item in result.items:
                 if item.tally is not None:
                     first = seen.get(item.tally.patient_id)
@@ -233,24 +323,22 @@ def run_cohort(
                         item = _duplicate(context, item, first)
                 if item.tally is not None:
                     if not first_patient:
-                        body.write(renderer.separator)
+                        for output in outputs:
+                            output.body.write(output.renderer.separator)
                     first_patient = False
                     summary.add_tally(item.tally)
                 else:
                     summary.add_errors(item.errors)
                     errors.extend(item.errors)
-                body.write(item.text)
+                for output, text in zip(outputs, item.texts, strict=True):
+                    output.body.write(text)
             progress.advance(result.records, result.size)
         progress.close()
-        summary_dict = summary.to_dict(pack)
-        if spool is not None:
-            out.write(renderer.begin())
-            _write(out, renderer.lead(summary_dict, errors))
-            spool.seek(0)
-            shutil.copyfileobj(spool, out)
-        _write(out, renderer.end(summary_dict, errors))
+        summary_dict = summary.to_dict(pack, run, choices.baseline is not None)
+        for output in outputs:
+            output.finish(summary_dict, errors)
         listed = list(itertools.islice(errors, MAX_ERRORS_KEPT))
-    return RunResult(summary, listed, summary_dict)
+    return RunResult(summary, listed, summary_dict, fail_on)
 
 
 def _write(out: TextIO, text: str | Iterable[str]) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocol.cohort.sites import SiteCounts, SiteTally
 from protocol.findings import (
     ATTENTION_ORDER,
     PatientResult,
@@ -25,7 +26,10 @@ from protocol.findings import (
 )
 from protocol.packs.model import Pack
 
-__all__ = ["CohortSummary", "PatientTally"]
+__all__ = ["FAIL_ON", "CohortSummary", "PatientTally"]
+
+# --fail-on: which outcomes make the exit code 1 (input errors always make it 2, but with none)
+FAIL_ON = ("any", "important", "none")
 
 _PASSES = {Status.MET, Status.NOT_APPLICABLE}
 
@@ -52,9 +56,17 @@ class PatientTally:
     findings: tuple[tuple[str, str, str, str | None, str | None], ...]  # rule, status, kind...
     attrition: tuple[tuple[int, str], ...]  # (step number, status) up to the first failure
     endpoints: tuple[tuple[str, int, bool], ...]  # (name, days, event)
+    site: SiteTally | None = None
 
     @classmethod
-    def of(cls, result: PatientResult, steps: dict[str, tuple[str, ...]]) -> PatientTally:
+    def of(
+        cls,
+        result: PatientResult,
+        steps: dict[str, tuple[str, ...]],
+        shown: PatientResult | None = None,
+        site: SiteTally | None = None,
+    ) -> PatientTally:
+        """``result`` gives the attrition; ``shown`` (the findings reported) the counts."""
         unassigned = None
         if result.group == "unassigned":
             unassigned = result.group_basis or "unassigned"
@@ -64,6 +76,7 @@ class PatientTally:
         findings = []
         for finding in result.findings:
             by_rule.setdefault(finding.rule, []).append(finding.status)
+        for finding in (shown or result).findings:
             grade = finding.evidence.get("grade")
             term = finding.evidence.get("term")
             findings.append(
@@ -95,6 +108,7 @@ class PatientTally:
             tuple(findings),
             tuple(attrition),
             endpoints,
+            site,
         )
 
 
@@ -121,6 +135,8 @@ class CohortSummary:
     flagged_grades: Counter[tuple[str, str]] = field(default_factory=Counter)
     flagged_terms: Counter[tuple[str, str]] = field(default_factory=Counter)
     flagged_patients: Counter[str] = field(default_factory=Counter)
+    sites: SiteCounts = field(default_factory=SiteCounts)
+    filtered_out: int = 0  # records of other sites, left out by --site
 
     # --- accumulating ------------------------------------------------------------------
 
@@ -151,6 +167,8 @@ class CohortSummary:
         self.patients_with_not_met += bool(not_met)
         for number, status in tally.attrition:
             self.attrition[(tally.cohort, number, status)] += 1
+        if tally.site is not None:
+            self.sites.add(tally.site)
         for name, days, event in tally.endpoints:
             key = (name, tally.group)
             self.durations.setdefault(key, array("l")).append(days)
@@ -176,6 +194,8 @@ class CohortSummary:
         self.patients_with_not_met += other.patients_with_not_met
         self.errors += other.errors
         self.records_with_errors += other.records_with_errors
+        self.filtered_out += other.filtered_out
+        self.sites.merge(other.sites)
         for name in (
             "cohorts",
             "eligibility",
@@ -197,9 +217,27 @@ class CohortSummary:
     def exit_code(self) -> int:
         return exit_code(bool(self.errors), bool(self.not_met))
 
+    @property
+    def ineligible(self) -> int:
+        return sum(n for (_cohort, status), n in self.eligibility.items() if status == "ineligible")
+
+    def exit_code_for(self, fail_on: str = "any") -> int:
+        """The exit code under a ``--fail-on`` policy (``any`` is the contract's 0/1/2).
+
+        ``important``: 1 only for important deviations not met or ineligible patients;
+        ``none``: 0 whatever was found, 2 still for input errors.
+        """
+        if fail_on == "important":
+            return exit_code(bool(self.errors), bool(self.sites.important or self.ineligible))
+        if fail_on == "none":
+            return exit_code(bool(self.errors), False)
+        return self.exit_code
+
     # --- reporting ---------------------------------------------------------------------
 
-    def to_dict(self, pack: Pack) -> dict[str, Any]:
+    def to_dict(
+        self, pack: Pack, run: dict[str, Any] | None = None, baseline: bool = False
+    ) -> dict[str, Any]:
         from protocol.cohort.survival import kaplan_meier
 
         per_month = float(pack.endpoints["days_per_month"])
@@ -234,6 +272,10 @@ class CohortSummary:
             "endpoints": endpoints,
             "safety_flags": self._safety(pack),
             "rules": rules,
+            "important_deviations": self.sites.important,
+            "sites": self.sites.to_dict(per_month, baseline),
+            "filtered_out": self.filtered_out,
+            **({"run": run} if run is not None else {}),
         }
 
     def _attrition(self, pack: Pack) -> dict[str, Any]:

@@ -9,9 +9,7 @@ holds one record; ``.jsonl``/``.ndjson`` and standard input hold one per line).
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import os
 import stat
 import sys
 from collections.abc import Iterable, Iterator
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from protocol.findings import RecordError
+from protocol.records.folders import files_below, folder_entries, shown, unreadable
 from protocol.records.json_input import MAX_RECORD_BYTES, JsonProblem, decode_record
 
 __all__ = [
@@ -44,6 +43,7 @@ class Submission:
     source: str
     record: Any = None
     error: RecordError | None = None
+    origin: Any = None  # where the record's values came from (a REDCap/SDTM Provenance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +63,7 @@ class RawRecord:
     max_bytes: int = MAX_RECORD_BYTES
     error: RecordError | None = None
     size: int = 0
+    origin: Any = None  # picklable provenance set by a --from reader, passed on to Submission
 
     def decode(self) -> Submission:
         """The decoded record, or the reason it is not one."""
@@ -86,7 +87,7 @@ class RawRecord:
                     "not a list; put many records in a .jsonl file, one per line",
                 ),
             )
-        return Submission(self.source, record=value)
+        return Submission(self.source, record=value, origin=self.origin)
 
 
 def _problem(source: str, problem: JsonProblem) -> Submission:
@@ -260,84 +261,6 @@ def _complete(text: bytes) -> bool:
     return True
 
 
-def shown(path: str | Path) -> str:
-    """A path as reports show it: a name that is not UTF-8 gets ``\\xNN`` escapes."""
-    return os.fsencode(path).decode("utf-8", "backslashreplace")
-
-
-def _folder_entries(
-    folder: Path, skip: frozenset[Path] = frozenset()
-) -> list[tuple[str, Path | RawRecord]]:
-    """What a folder holds, below too, in path order: record files, or why an entry is not.
-
-    Hidden entries (``.git``, ``.DS_Store``, a report being written) are left out, and so
-    are the files in ``skip``; everything else is read or reported.
-    """
-    found: list[tuple[str, Path | RawRecord]] = []
-    visited: set[tuple[int, int]] = set()
-    with contextlib.suppress(OSError):
-        status = folder.stat()
-        visited.add((status.st_dev, status.st_ino))
-    pending = [folder]
-    while pending:
-        current = pending.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError as error:
-            found.append(
-                (str(current), _failed(shown(current), f"cannot read folder: {error.strerror}"))
-            )
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = Path(entry.path)
-            label = shown(path)
-            try:
-                status = path.stat()
-            except OSError as error:
-                found.append((entry.path, _failed(label, _unreadable(path, error))))
-                continue
-            if stat.S_ISDIR(status.st_mode):
-                key = (status.st_dev, status.st_ino)
-                if key in visited:
-                    message = (
-                        "a symbolic link back to a folder already being read (a loop); not read"
-                    )
-                    found.append((entry.path, _failed(label, message)))
-                else:
-                    visited.add(key)
-                    pending.append(path)
-            elif not stat.S_ISREG(status.st_mode):
-                message = "not a regular file (a FIFO, device or socket); not read from a folder"
-                found.append((entry.path, _failed(label, message)))
-            elif path.suffix.lower() not in JSON_SUFFIXES | JSONL_SUFFIXES:
-                message = (
-                    "not a record file: a folder's .json, .jsonl and .ndjson files are read; "
-                    "this one was not"
-                    + (" (decompress it first)" if path.suffix.lower() in _COMPRESSED else "")
-                )
-                found.append((entry.path, _failed(label, message)))
-            elif path.resolve() not in skip:
-                found.append((entry.path, path))
-    return sorted(found, key=lambda item: os.fsencode(item[0]))
-
-
-_COMPRESSED = frozenset({".gz", ".zip", ".bz2", ".xz", ".zst", ".7z"})
-
-
-def _unreadable(path: Path, error: OSError) -> str:
-    if error.errno == errno.ELOOP:
-        return "a symbolic link loop; not read"
-    if error.errno == errno.ENOENT and path.is_symlink():
-        return f"a broken symbolic link (to {shown(os.readlink(path))}); not read"
-    return f"cannot read: {error.strerror}"
-
-
-def _files_below(folder: Path) -> list[Path]:
-    return [item for _, item in _folder_entries(folder) if isinstance(item, Path)]
-
-
 def input_size(paths: Iterable[str | Path]) -> int | None:
     """Total bytes of the given inputs, or None when one is standard input."""
     total = 0
@@ -346,7 +269,7 @@ def input_size(paths: Iterable[str | Path]) -> int | None:
             return None
         path = Path(item)
         try:
-            files = _files_below(path) if path.is_dir() else [path] if path.is_file() else []
+            files = files_below(path) if path.is_dir() else [path] if path.is_file() else []
             total += sum(file.stat().st_size for file in files)
         except OSError:
             continue
@@ -376,17 +299,17 @@ def read_raw(
             status = path.stat()
         except OSError as error:
             missing = error.errno == errno.ENOENT and not path.is_symlink()
-            yield _failed(label, "no such file or folder" if missing else _unreadable(path, error))
+            yield _failed(label, "no such file or folder" if missing else unreadable(path, error))
             continue
         if stat.S_ISDIR(status.st_mode):
-            entries = _folder_entries(path, skipped)
+            entries = folder_entries(path, skipped)
             if not entries:
                 yield _failed(label, "folder holds no .json, .jsonl or .ndjson files")
-            for _, entry in entries:
-                if isinstance(entry, RawRecord):
-                    yield entry
-                else:
+            for entry in entries:
+                if isinstance(entry, Path):
                     yield from _read_file(entry, shown(entry), max_bytes)
+                else:
+                    yield _failed(*entry)
         elif stat.S_ISREG(status.st_mode):
             yield from _read_file(path, label, max_bytes)
         else:  # a pipe, a FIFO, /dev/stdin, <(...): read as a stream, like standard input

@@ -32,6 +32,14 @@ class RenderOptions:
     verbose: bool = True
     study_id: str | None = None
     timelines: int = 1000  # html: patients drawn with a timeline, in input order
+    # Rule codes chosen with --select / --ignore: already applied to the findings a
+    # renderer gets (for showing the choice only).
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    # --baseline: a protocol.cohort.baseline.Baseline, with mark() and resolved(), or None
+    baseline: Any = None
+    # The run's provenance (tool_version, pack, run_at, as_of_rule), as summary["run"]
+    run: Mapping[str, Any] | None = None
 
 
 class Renderer:

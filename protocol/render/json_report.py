@@ -15,8 +15,9 @@ import re
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any
 
-from protocol.findings import PatientResult, RecordError
+from protocol.findings import PatientResult, RecordError, Status
 from protocol.render.base import Renderer
+from protocol.render.redaction import HIDDEN
 
 __all__ = ["NON_FINITE", "JsonLinesRenderer", "JsonRenderer", "json_text"]
 
@@ -76,15 +77,34 @@ class JsonRenderer(Renderer):
         return {"id": self.pack.id, "version": self.pack.version}
 
     def begin(self) -> str:
+        run = f'"run": {json_text(self.options.run)},\n' if self.options.run is not None else ""
         return (
-            f'{{"protocol": {json_text(self._protocol())},\n'
+            f'{{"protocol": {json_text(self._protocol())},\n{run}'
             f'"as_of": {json_text(self.options.as_of)},\n"patients": [\n'
         )
+
+    def _patient(self, result: PatientResult, record: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The patient's object; with --baseline, each finding not met marked, and what resolved."""
+        shown = self.shown(result, record)
+        value = shown.to_dict()
+        baseline = self.options.baseline
+        if baseline is None:
+            return value
+        for finding, item in zip(shown.findings, value.get("findings", []), strict=False):
+            if finding.status is Status.NOT_MET:
+                item["baseline"] = baseline.mark(
+                    result.patient_id, finding.rule, finding.location, finding.message
+                )
+        resolved = baseline.resolved(result.patient_id)
+        if self.options.hide_values:
+            resolved = [{**item, "message": HIDDEN} for item in resolved]
+        value["resolved"] = resolved
+        return value
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        return json_text(self.shown(result, record).to_dict())
+        return json_text(self._patient(result, record))
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         yield '\n],\n"errors": [\n'
@@ -108,9 +128,12 @@ class JsonLinesRenderer(JsonRenderer):
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
     ) -> str:
-        return json_text(self.shown(result, record).to_dict()) + "\n"
+        return json_text(self._patient(result, record)) + "\n"
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
-        line = {"protocol": self._protocol(), "as_of": self.options.as_of}
+        line: dict[str, Any] = {"protocol": self._protocol()}
+        if self.options.run is not None:
+            line["run"] = self.options.run
+        line["as_of"] = self.options.as_of
         line["summary"] = self.shown_summary(summary)
         yield json_text(line) + "\n"

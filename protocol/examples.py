@@ -1,0 +1,66 @@
+"""The bundled example records, written out by ``tacecheck examples DIR``.
+
+An installed wheel carries them inside the package (``protocol/_data/examples``);
+a source checkout reads the repository's ``examples/`` folder, as
+:mod:`protocol._resources` does for the schemas and packs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from protocol.records.folders import RECORD_SUFFIXES
+
+__all__ = ["ExamplesError", "examples_dir", "write_examples"]
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+class ExamplesError(Exception):
+    """The examples cannot be written; the message says where and why."""
+
+
+def examples_dir() -> Path:
+    """The folder holding the bundled examples."""
+    for candidate in (_PACKAGE / "_data" / "examples", _PACKAGE.parent / "examples"):
+        if candidate.is_dir():
+            return candidate
+    raise ExamplesError(
+        f"tacecheck cannot find its examples/ folder (looked in {_PACKAGE / '_data'} "
+        f"and {_PACKAGE.parent}); reinstall the package"
+    )
+
+
+def _files(folder: Path) -> list[Path]:
+    """The example records (the top folder's record files), so ``check DIR`` reads them all."""
+    return sorted(
+        path.relative_to(folder)
+        for path in folder.iterdir()
+        if path.is_file()
+        and path.suffix.lower() in RECORD_SUFFIXES
+        and not path.name.startswith(".")
+    )
+
+
+def write_examples(target: str | Path) -> list[Path]:
+    """Copy every example into ``target`` (made if need be); never writes over a file."""
+    source = examples_dir()
+    target = Path(target)
+    files = _files(source)
+    clashes = [name for name in files if os.path.lexists(target / name)]
+    if clashes:
+        raise ExamplesError(
+            f"{target / clashes[0]} already exists ({len(clashes)} of the {len(files)} example "
+            "files would be written over); give an empty or new folder"
+        )
+    written = []
+    try:
+        for name in files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, target / name)
+            written.append(target / name)
+    except OSError as error:
+        raise ExamplesError(f"cannot write the examples to {target}: {error.strerror}") from None
+    return written
