@@ -305,9 +305,11 @@ def test_not_met_findings_come_first_in_the_table(pack: Pack, root: Path) -> Non
     (result, record), *_ = _check(pack, [_example(root, "p06-ae-dose-reduction.json")])[0]
     html = HtmlRenderer(pack).patient(result, record, 0)
     table = html[html.index("<tbody>") :]
-    statuses = re.findall(r'class="badge s-([a-z_]+)"', table)
-    not_met = [i for i, s in enumerate(statuses) if s == "not_met"]
-    assert len(not_met) == 2 and not_met == list(range(len(not_met)))
+    statuses = re.findall(r'class="badge ([sl]-[a-z_]+)"', table)
+    # not met reads as what it is: the allowed reduction logged, the grade 3 AE a flag
+    not_met = [i for i, s in enumerate(statuses) if s.startswith("l-")]
+    assert not_met == [0, 1]
+    assert sorted(statuses[:2]) == ["l-flag", "l-logged"]
     assert table.count('<tr class="nm">') == 2
 
 
@@ -458,6 +460,6 @@ def test_not_verbose_leaves_out_met_and_not_applicable_rows(pack: Pack, root: Pa
     (result, record), *_ = _check(pack, [_example(root, "p02-late-start.json")])[0]
     html = HtmlRenderer(pack, RenderOptions(verbose=False)).patient(result, record, 0)
     table = html[html.index("<tbody>") :]
-    assert re.findall(r'class="badge s-([a-z_]+)"', table) == ["not_met"]
+    assert re.findall(r'class="badge ([sl]-[a-z_]+)"', table) == ["l-deviation"]
     hidden = sum(f.status in {"met", "not_applicable"} for f in result.findings)
     assert f"{hidden} met or n/a findings left out." in html

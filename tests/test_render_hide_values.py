@@ -148,7 +148,7 @@ def test_findings_keep_their_evidence_dates(outputs: dict[str, str], fmt: str) -
 def test_the_deviation_log_keeps_the_dose_and_start_of_a_deviation(
     outputs: dict[str, str],
 ) -> None:
-    rows = list(csv.DictReader(io.StringIO(outputs["csv"])))
+    rows = list(csv.DictReader(io.StringIO(outputs["csv"].removeprefix("\ufeff"))))
     overdose = [r for r in rows if r["DVREFID"] == "DOS001"]
     assert len(overdose) == 2  # ZP-1 and ZP-2: 417 mg BID = 834 mg/day
     assert all("834" in r["DVTERM"] and r["DVSTDTC"] == "2011-10-04" for r in overdose)
@@ -173,8 +173,8 @@ def test_free_text_in_a_finding_reads_hidden(outputs: dict[str, str]) -> None:
 
 
 def test_queries_quote_no_value(outputs: dict[str, str]) -> None:
-    rows = list(csv.DictReader(io.StringIO(outputs["queries"])))
-    assert [r["RULE"] for r in rows if r["SUBJECT"] == "ZP-2"] == ["DAT002"]
+    rows = list(csv.DictReader(io.StringIO(outputs["queries"].removeprefix("\ufeff"))))
+    assert [r["RULE"] for r in rows if r["USUBJID"] == "ZP-2"] == ["DAT002"]
     assert all(r["VALUE"] == "" for r in rows)
     every = " ".join(r["QUERY"] for r in rows)
     assert re.search(r"[0-9]{4}-[0-9]{2}|417|834", every) is None, every

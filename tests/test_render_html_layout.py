@@ -91,7 +91,7 @@ def _badge_pairs(page: str) -> list[tuple[str, str, str]]:
     base = rules[".badge"]
     pairs = []
     for selector, declarations in rules.items():
-        if re.fullmatch(r"\.(s|e)-[\w]+", selector):
+        if re.fullmatch(r"\.(s|e|l|m)-[\w]+", selector):  # status, eligibility, label, mark
             ink = declarations.get("color", base["color"])
             pairs.append((selector, ink, declarations.get("background", base["background"])))
     pairs.append((".badge", base["color"], base["background"]))

@@ -211,6 +211,12 @@ def _edge_records(folder: Path) -> None:
         (folder / f"{name}.json").write_text(json.dumps(record))
 
 
+# a finding not met, as the text report labels it by kind (safety, deviation, data...)
+NOT_MET_LINE = re.compile(
+    r"^  \S+ +(?:DEVIATION|FLAG|QUERY|EXCLUDED|LOGGED \(non-important\)|NOT MET) ", re.M
+)
+
+
 def _content(fmt: str, out: str) -> tuple[dict[str, int], int]:
     """(not-met findings per checked patient, number of input errors) as each format says."""
     if fmt in ("json", "jsonl"):
@@ -224,9 +230,10 @@ def _content(fmt: str, out: str) -> tuple[dict[str, int], int]:
         }, len(listed)
     if fmt == "text":
         heads = re.findall(r"^(\S+)  \((.*?)(?=^\S|\Z)", out, re.M | re.S)
-        counts = {pid: body.count(" NOT MET ") for pid, body in heads}
+        counts = {pid: len(NOT_MET_LINE.findall(body)) for pid, body in heads}
         errors = out.partition("Input errors")[2].partition("Cohort summary")[0]
-        return counts, len([x for x in errors.splitlines() if x.startswith("  ")])
+        starts = [x for x in errors.splitlines() if x.startswith("  ") and x[2:3] != " "]
+        return counts, len(starts)  # an error wrapped onto more lines counts once
     if fmt == "junit":
         tree = ET.fromstring(out)
         suites = tree.findall("testsuite")

@@ -19,6 +19,10 @@ DVSTDTC     when it happened, from the evidence the pack names (``log_dates``)
 DVENDTC     when it ended, where the pack names one
 SOURCE      where the record came from (file, or file:line)
 ==========  ===================================================================
+
+The file is UTF-8 with a byte order mark (``BOM``), so that spreadsheets (Excel)
+open Japanese and other non-ASCII text correctly; CSV readers that know UTF-8
+with a BOM (Python's ``utf-8-sig``, R, pandas) skip it.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from typing import Any
 from protocol.findings import PatientResult, Status
 from protocol.render.base import Renderer
 
-__all__ = ["COLUMNS", "DeviationLogRenderer", "csv_text"]
+__all__ = ["BOM", "COLUMNS", "DeviationLogRenderer", "csv_text"]
 
 COLUMNS = (
     "STUDYID",
@@ -50,6 +54,7 @@ COLUMNS = (
     "DVENDTC",
     "SOURCE",
 )
+BOM = "\ufeff"  # written first: UTF-8 with a BOM, as Excel needs to read UTF-8
 
 
 def csv_text(rows: list[list[Any]]) -> str:
@@ -80,7 +85,7 @@ class DeviationLogRenderer(Renderer):
     media_type = "text/csv"
 
     def begin(self) -> str:
-        return csv_text([list(COLUMNS)])
+        return BOM + csv_text([list(COLUMNS)])
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0

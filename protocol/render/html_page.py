@@ -67,6 +67,14 @@ font-weight:600;color:#fff;background:var(--grey);white-space:nowrap}
 .s-pending,.e-pending{background:var(--amber)}
 .s-not_evaluable,.e-undetermined{background:var(--purple)}
 .s-not_applicable{background:#cfd8dc;color:#1f2a33}
+.l-deviation,.l-excluded,.l-not{background:var(--red)}
+.l-flag{background:#ad1457}
+.l-query{background:#0d47a1}
+.l-logged{background:var(--grey)}
+.m-new{background:#4527a0}
+.m-unchanged{background:#eceff1;color:#1f2a33}
+ul.resolved{margin:4px 0 10px;font-size:13px;color:var(--muted)}
+p.run{margin:8px 0 0;font-size:12px}
 .tag{display:inline-block;border:1px solid var(--line);border-radius:4px;padding:0 6px;
 font-size:12px;background:#fff;color:var(--ink)}
 .consort{display:grid;grid-template-columns:minmax(260px,340px) 40px minmax(200px,280px);

@@ -1,6 +1,8 @@
 """JUnit XML for pipelines: a test suite per patient, a test case per finding.
 
-A finding not met is a ``<failure>``; pending, not evaluable and not
+A finding not met is a ``<failure>`` whose message starts with what it is, as the
+text and HTML reports label it (DEVIATION, LOGGED (non-important), FLAG, QUERY,
+EXCLUDED: :func:`~protocol.render.wording.finding_label`); pending, not evaluable and not
 applicable findings are ``<skipped>`` with the reason; a record that could not
 be checked is a suite holding one ``<error>`` per problem. CI servers (GitLab,
 Jenkins, GitHub Actions reporters) then show deviations as failed tests.
@@ -15,6 +17,7 @@ from xml.sax.saxutils import quoteattr
 
 from protocol.findings import PatientResult, RecordError, Status
 from protocol.render.base import Renderer
+from protocol.render.wording import finding_label
 
 __all__ = ["JUnitRenderer"]
 
@@ -67,12 +70,13 @@ class JUnitRenderer(Renderer):
             if finding.status is Status.NOT_MET:
                 kind = finding.kind + (f"/{finding.importance}" if finding.importance else "")
                 where = f"\nlocation: {finding.location}" if finding.location else ""
+                said = f"{finding_label(finding)}: {finding.message}"
                 lines.append(
-                    f"      <failure message={_attr(finding.message)} type={_attr(kind)}>"
-                    f"{_text(finding.message + where)}</failure>"
+                    f"      <failure message={_attr(said)} type={_attr(kind)}>"
+                    f"{_text(said + where)}</failure>"
                 )
             else:
-                reason = f"{finding.status}: {finding.message}"
+                reason = f"{finding_label(finding)}: {finding.message}"
                 lines.append(f"      <skipped message={_attr(reason)}/>")
             lines.append("    </testcase>")
         lines.append("  </testsuite>")

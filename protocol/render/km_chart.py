@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from protocol.render.wording import count
+
 __all__ = ["km_svg"]
 
 
@@ -81,7 +83,7 @@ def km_svg(title: str, groups: Mapping[str, Mapping[str, Any]], colours: Mapping
             )
             if ticks:
                 parts.append(f'<path d="{"".join(ticks)}" stroke="{colour}" stroke-width="1.5"/>')
-        label = f"{name} (n={estimate['patients']}, {estimate['events']} events)"
+        label = f"{name} (n={estimate['patients']}, {count(estimate['events'], 'event')})"
         parts.append(
             f'<line x1="{left}" y1="{legend_y}" x2="{left + 22}" y2="{legend_y}" '
             f'stroke="{colour}" stroke-width="3"/>'

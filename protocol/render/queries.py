@@ -1,25 +1,59 @@
 """The query listing: what to ask each site to check or correct, as CSV.
 
-One row per data-consistency finding that is not met (kind ``data``: DAT001
-to DAT006, AE003) and per input error that stopped a record being checked,
-with the field's JSON Pointer, the value found there, and the query text.
-Values are left out with ``--hide-values``.
+One row per question a site can work:
+
+- each data-consistency finding not met (kind ``data``: DAT001 to DAT006, AE003);
+- each eligibility finding not evaluable (a partial or missing date leaves the
+  criterion undecided: "ELG003 cannot be decided: progression date 2012-08 is
+  partial; please give the day");
+- each input error that stopped a record being checked.
+
+Columns: QUERYID, a stable code of the patient, rule, instance and question
+(the same query gets the same id in every run, so a site's answers can be
+matched to it); STATUS, ``open`` when listed; SITEID and USUBJID (named as in
+the deviation log); FIELD, the JSON Pointer of the value; VALUE, the value
+found there (left out with ``--hide-values``); RULE and RULE_NAME; QUERY, the
+question in words for the site, with no JSON Pointer in it (fields are named in
+words: "the date of TACE entry 2"); SOURCE, where the record came from.
+
+The file is UTF-8 with a byte order mark, so that spreadsheets (Excel) open
+Japanese and other non-ASCII text correctly.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from protocol.findings import Finding, PatientResult, RecordError, Status
 from protocol.render.base import Renderer
-from protocol.render.deviation_log import csv_text
+from protocol.render.deviation_log import BOM, csv_text
+from protocol.render.field_words import field_words, without_pointers
 
-__all__ = ["COLUMNS", "QueryListingRenderer", "value_at"]
+__all__ = ["COLUMNS", "QueryListingRenderer", "query_id", "value_at"]
 
-COLUMNS = ("SITEID", "SUBJECT", "FIELD", "VALUE", "RULE", "RULE_NAME", "QUERY", "SOURCE")
+COLUMNS = (
+    "QUERYID",
+    "STATUS",
+    "SITEID",
+    "USUBJID",
+    "FIELD",
+    "VALUE",
+    "RULE",
+    "RULE_NAME",
+    "QUERY",
+    "SOURCE",
+)
+OPEN = "open"
 _MISSING = object()
+
+
+def query_id(patient_id: str | None, rule: str, instance: str | None, question: str) -> str:
+    """A stable code for one query: the same patient, rule, instance and question, same id."""
+    key = "\x1f".join((patient_id or "", rule, instance or "", question))
+    return "Q-" + hashlib.sha256(key.encode("utf-8", "backslashreplace")).hexdigest()[:12].upper()
 
 
 def value_at(record: Any, pointer: str | None) -> Any:
@@ -38,6 +72,13 @@ def value_at(record: Any, pointer: str | None) -> Any:
     return node
 
 
+def _asks(finding: Finding) -> bool:
+    """A finding a site can answer: data not consistent, or eligibility not decidable."""
+    if finding.kind == "data":
+        return finding.status is Status.NOT_MET
+    return finding.kind == "eligibility" and finding.status is Status.NOT_EVALUABLE
+
+
 class QueryListingRenderer(Renderer):
     name = "queries"
     media_type = "text/csv"
@@ -52,17 +93,18 @@ class QueryListingRenderer(Renderer):
     def _query(self, finding: Finding) -> str:
         """The query in words; with ``hide_values`` the rule's check, which quotes no value."""
         if not self.options.hide_values:
-            return finding.message
+            return without_pointers(finding.message)
         try:
             checks = " ".join(self.pack.rule(finding.rule).doc.get("checks", "").split())
         except KeyError:
             checks = ""
-        return f"Please check {finding.location or 'this record'} against the source: " + (
-            checks or finding.name.replace("-", " ")
+        what = checks or finding.name.replace("-", " ")
+        return without_pointers(
+            f"Please check {field_words(finding.location)} against the source: {what}"
         )
 
     def begin(self) -> str:
-        return csv_text([list(COLUMNS)])
+        return BOM + csv_text([list(COLUMNS)])
 
     def patient(
         self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
@@ -70,6 +112,13 @@ class QueryListingRenderer(Renderer):
         result = self.shown(result, record)
         rows = [
             [
+                query_id(
+                    result.patient_id,
+                    finding.rule,
+                    finding.instance or finding.location,
+                    f"{finding.kind}:{finding.status}",
+                ),
+                OPEN,
                 result.site_id,
                 result.patient_id,
                 finding.location,
@@ -80,20 +129,22 @@ class QueryListingRenderer(Renderer):
                 result.source,
             ]
             for finding in result.findings
-            if finding.kind == "data" and finding.status is Status.NOT_MET
+            if _asks(finding)
         ]
         return csv_text(rows)
 
     def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
         rows = [
             [
-                None,
+                query_id(error.patient_id or source, "RECORD", error.location, error.message),
+                OPEN,
+                getattr(error, "site_id", None),
                 error.patient_id,
                 error.location,
                 self._shown(error.value) if error.show_value else None,
                 "RECORD",
                 "record-not-checked",
-                error.text(hide_values=True),
+                without_pointers(error.text(hide_values=True)),
                 source,
             ]
             for error in errors
