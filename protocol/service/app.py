@@ -1,4 +1,5 @@
-"""The FastAPI application: routes, problem+json errors, offline docs, the request log."""
+"""The FastAPI application: routes, problem+json errors, offline docs, the request log,
+the web page at ``/`` and its sign-in sessions."""
 
 from __future__ import annotations
 
@@ -14,9 +15,17 @@ from protocol.service.openapi_bodies import install_openapi
 from protocol.service.patient_routes import router as patient_router
 from protocol.service.problems import install_handlers
 from protocol.service.request_log import RequestLog
-from protocol.service.settings import DEFAULT_BODY_LIMIT
+from protocol.service.session_routes import router as session_router
+from protocol.service.sessions import Sessions
+from protocol.service.settings import (
+    DEFAULT_BODY_LIMIT,
+    SESSION_IDLE_SECONDS,
+    SESSION_LIFETIME_SECONDS,
+)
 from protocol.service.store import PatientStore
 from protocol.service.study_routes import router as study_router
+from protocol.service.web_routes import install_web
+from protocol.service.web_routes import router as web_router
 
 __all__ = ["create_app"]
 
@@ -29,7 +38,10 @@ RFC 9457 problem details with JSON Pointers."""
 
 
 def create_app(
-    database: Database, pack: Pack | str | None = None, body_limit: int = DEFAULT_BODY_LIMIT
+    database: Database,
+    pack: Pack | str | None = None,
+    body_limit: int = DEFAULT_BODY_LIMIT,
+    sessions: Sessions | None = None,
 ) -> Any:
     loaded = pack if isinstance(pack, Pack) else load_pack(pack or "tamai-2017")
     app = FastAPIOffline(
@@ -39,11 +51,19 @@ def create_app(
         static_url="/docs-assets",
     )
     app.state.service = Service(
-        database, PatientStore(database, loaded), loaded, body_limit, Authenticator(database)
+        database,
+        PatientStore(database, loaded),
+        loaded,
+        body_limit,
+        Authenticator(database),
+        sessions or Sessions(SESSION_IDLE_SECONDS, SESSION_LIFETIME_SECONDS),
     )
     install_handlers(app)
+    app.include_router(session_router)
+    app.include_router(web_router)  # before the patient routes: /events/check is not an index
     app.include_router(study_router)
     app.include_router(patient_router)
+    install_web(app)
     install_openapi(app)
     app.add_middleware(RequestLog, body_limit=body_limit)
     return app

@@ -20,6 +20,7 @@ from protocol.packs import Pack
 from protocol.service.auth import PERMISSIONS, Action, Authenticator, User
 from protocol.service.database import Database
 from protocol.service.problems import Problem
+from protocol.service.sessions import session_user
 from protocol.service.store import PatientStore
 
 __all__ = [
@@ -42,6 +43,7 @@ class Service:
     pack: Pack
     body_limit: int
     authenticator: Authenticator
+    sessions: Any = None  # protocol.service.sessions.Sessions: the web page's sign-ins
 
 
 def json_answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -64,16 +66,20 @@ def caller(action: Action) -> Any:
         request: Request,
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     ) -> User:
-        if credentials is None or credentials.scheme.lower() != "bearer":
-            raise Problem(
-                401, "unauthenticated", "send a bearer token: Authorization: Bearer TOKEN"
-            )
         svc = service(request)
-        user = svc.authenticator.remembered(credentials.credentials)
+        user: User | None = None
+        if credentials is None and svc.sessions is not None:
+            user = session_user(request, svc.sessions)  # the web page's cookie, or None
         if user is None:
-            user = await run_in_threadpool(svc.authenticator, credentials.credentials)
-        if user is None:
-            raise Problem(401, "unauthenticated", "the bearer token is not known")
+            if credentials is None or credentials.scheme.lower() != "bearer":
+                raise Problem(
+                    401, "unauthenticated", "send a bearer token: Authorization: Bearer TOKEN"
+                )
+            user = svc.authenticator.remembered(credentials.credentials)
+            if user is None:
+                user = await run_in_threadpool(svc.authenticator, credentials.credentials)
+            if user is None:
+                raise Problem(401, "unauthenticated", "the bearer token is not known")
         if user.role not in PERMISSIONS[action]:
             allowed = ", ".join(sorted(PERMISSIONS[action]))
             raise Problem(

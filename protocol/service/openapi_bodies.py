@@ -49,6 +49,15 @@ BODIES: dict[str, dict[str, Any]] = {
         {"kind": {"enum": list(EVENT_KINDS)}, "event": _EVENT, "reason": _REASON},
         ["kind", "event"],
     ),
+    "check_event": _object(
+        {
+            "kind": {"enum": list(EVENT_KINDS)},
+            "event": _EVENT,
+            "index": {"type": "integer", "minimum": 0, "maximum": 100000},
+        },
+        ["kind", "event"],
+    ),
+    "session": _object({"token": {"type": "string", "minLength": 1, "maxLength": 200}}, ["token"]),
     "correct_event": _object({"event": _EVENT, "reason": _REASON}, ["event", "reason"]),
     "delete_event": _object({"reason": _REASON}, ["reason"]),
     "review": _object(

@@ -21,8 +21,15 @@ from protocol.service.context import (
 )
 from protocol.service.openapi_bodies import body_doc
 from protocol.service.problems import Problem, pointer_errors
-from protocol.service.reviews import ACTIONS, add_review, review_states
-from protocol.service.store import AlreadyExists, NotFound, Refused, StaleVersion, Version
+from protocol.service.reviews import ACTIONS, add_review, review_log, review_states
+from protocol.service.store import (
+    AlreadyExists,
+    NotFound,
+    Refused,
+    StaleVersion,
+    Version,
+    old_values,
+)
 from protocol.service.views import finding_changes
 
 __all__ = ["router"]
@@ -264,7 +271,7 @@ async def read_patient(
 
 def _history(svc: Service, patient_id: str) -> dict[str, Any]:
     versions = svc.store.history(patient_id)
-    out, before = [], None
+    out, before, record = [], None, None
     for version in versions:
         findings = version.findings["findings"]
         out.append(
@@ -272,11 +279,13 @@ def _history(svc: Service, patient_id: str) -> dict[str, Any]:
                 **version.summary(),
                 "checked_as_of": version.checked_as_of,
                 "patch": version.patch,
+                "old_values": old_values(record, version.patch) if record else {},
                 "finding_changes": finding_changes(before, findings),
             }
         )
-        before = findings
-    return {"patient_id": patient_id, "versions": out}
+        before, record = findings, version.record
+    reviews = review_log(svc.database, patient_id)
+    return {"patient_id": patient_id, "versions": out, "reviews": reviews}
 
 
 @router.get("/{patient_id}/history")
@@ -285,7 +294,8 @@ async def patient_history(
     svc: ServiceDep,
     patient_id: PatientId,
 ) -> Any:
-    """Every version: who, when (UTC), why, the JSON Patch from the one before, finding changes."""
+    """Every version: who, when (UTC), why, the JSON Patch from the one before, finding changes;
+    and every review of the patient's findings (who, when, which finding, the comment)."""
     return json_answer(await _run(_history, svc, patient_id))
 
 

@@ -19,10 +19,11 @@ from protocol.service.problems import Problem
 from protocol.service.tables import reviews
 from protocol.service.views import finding_key
 
-__all__ = ["ACTIONS", "add_review", "review_states"]
+__all__ = ["ACTIONS", "add_review", "review_log", "review_states"]
 
 # What a monitor may do with a not-met finding of each kind.
 ACTIONS = {"acknowledge": ("deviation", "safety"), "close": ("data",)}
+_STATE = {"acknowledge": "acknowledged", "close": "closed"}
 
 
 def _evidence_hash(finding: dict[str, Any]) -> str:
@@ -138,3 +139,12 @@ def review_states(
             state = "acknowledged" if row.action == "acknowledge" else "closed"
         out.append(_answer(row, state))
     return out
+
+
+def review_log(database: Database, patient_id: str) -> list[dict[str, Any]]:
+    """Every review of the patient's findings, oldest first: who, when, what, the comment."""
+    with database.reading() as connection:
+        rows = connection.execute(
+            select(reviews).where(reviews.c.patient_id == patient_id).order_by(reviews.c.id)
+        ).all()
+    return [_answer(row, _STATE[row.action]) for row in rows]

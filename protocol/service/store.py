@@ -36,6 +36,7 @@ __all__ = [
     "Refused",
     "StaleVersion",
     "Version",
+    "old_values",
 ]
 
 
@@ -111,7 +112,7 @@ class Version:
         }
 
 
-def _old_values(old: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, Any]:
+def old_values(old: dict[str, Any], patch: list[dict[str, Any]]) -> dict[str, Any]:
     """The value each replaced or removed path held before: the "old value" of the audit."""
     out: dict[str, Any] = {}
     for op in patch:
@@ -304,7 +305,7 @@ class PatientStore:
                     {
                         "reason": reason,
                         "patch": patch,
-                        "old_values": _old_values(old, patch),
+                        "old_values": old_values(old, patch),
                         "record_sha256": row["record_sha256"],
                         "findings_sha256": audit.sha256(findings_text),
                         "pack": {"id": self.pack.id, "version": self.pack.version},

@@ -168,7 +168,8 @@ def _listing(svc: Service, which: str, site: str | None, as_of: date | None) -> 
     text = renderer.begin()
     for version, result in _current(svc, site, None, as_of):
         text += renderer.patient(result, version.record)
-    return list(csv.reader(io.StringIO(text)))
+    # The report's CSV starts with a byte-order mark (for spreadsheets): not a column name.
+    return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"))))
 
 
 async def _listing_answer(svc: Service, which: str, site: Any, as_of: Any, fmt: str) -> Any:
