@@ -36,6 +36,8 @@ from protocol.examples import ExamplesError, write_examples
 from protocol.packs import PackError, load_pack
 from protocol.packs.model import Pack
 from protocol.records import record_schema
+from protocol.redcap.commands import add_commands as add_redcap_commands
+from protocol.redcap.commands import run_command as run_redcap_command
 from protocol.render import FORMATS
 from protocol.service.commands import add_commands, run_command
 
@@ -197,6 +199,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     examples.add_argument("folder", metavar="DIR")
     commands.update(rules=rules, explain=explain, schema=schema, examples=examples)
     add_commands(sub)
+    add_redcap_commands(sub)
     commands.update(sub.choices)
     return parser, commands
 
@@ -326,9 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     args, usage = _parse(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
-    code = run_command(args)
-    if code is not None:
-        return code
+    for command in (run_command, run_redcap_command):
+        code = command(args)
+        if code is not None:
+            return code
     try:
         config = _config(args)
         if args.command == "check":

@@ -56,7 +56,7 @@ class Sync:
 
     def run_child(self) -> subprocess.CompletedProcess[str]:
         """The same as a user types it, in a child process."""
-        command = [sys.executable, "-m", "protocol.redcap", "sync", "--redcap-config",
+        command = [sys.executable, "-m", "protocol.cli", "redcap", "sync", "--redcap-config",
                    str(self.config), "--db", self.url]  # fmt: skip
         return subprocess.run(
             command, capture_output=True, text=True, timeout=120, env=dict(os.environ, **ENV)

@@ -334,7 +334,7 @@ def test_listings_per_site_as_json_and_csv(api: Api) -> None:
     assert csv_text.headers["content-type"].startswith("text/csv")
     assert csv_text.text.splitlines()[0].startswith("STUDYID,DOMAIN,SITEID,USUBJID")
     queries = api.call("GET", "/v1/listings/queries?site=SITE-DV", role="monitor").json()
-    assert [(r["SUBJECT"], r["RULE"]) for r in queries["items"]] == [("D-P2", "DAT001")]
+    assert [(r["USUBJID"], r["RULE"]) for r in queries["items"]] == [("D-P2", "DAT001")]
 
 
 def test_check_without_storing_one_record_or_a_list(api: Api) -> None:

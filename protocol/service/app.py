@@ -42,7 +42,10 @@ def create_app(
     pack: Pack | str | None = None,
     body_limit: int = DEFAULT_BODY_LIMIT,
     sessions: Sessions | None = None,
+    redcap: Any = None,
 ) -> Any:
+    """The service's app; ``redcap`` (a ``protocol.redcap.live_config`` config) adds the
+    REDCap Data Entry Trigger at ``/redcap/trigger/{secret}``."""
     loaded = pack if isinstance(pack, Pack) else load_pack(pack or "tamai-2017")
     app = FastAPIOffline(
         title="tacecheck",
@@ -63,6 +66,10 @@ def create_app(
     app.include_router(web_router)  # before the patient routes: /events/check is not an index
     app.include_router(study_router)
     app.include_router(patient_router)
+    if redcap is not None:
+        from protocol.redcap.trigger import redcap_router
+
+        app.include_router(redcap_router(redcap))
     install_web(app)
     install_openapi(app)
     app.add_middleware(RequestLog, body_limit=body_limit)

@@ -51,6 +51,13 @@ def add_commands(subparsers: Any) -> None:
         metavar="BYTES",
         help=f"largest request body accepted (default {DEFAULT_BODY_LIMIT})",
     )
+    serve.add_argument(
+        "--redcap-config",
+        metavar="FILE",
+        default=None,
+        help="REDCap projects whose Data Entry Trigger this service receives "
+        "(YAML or TOML; default $TACECHECK_REDCAP_CONFIG)",
+    )
     serve.set_defaults(**{_KEY: "serve"})
 
     db = subparsers.add_parser("db", help="the service's database: upgrade its schema, verify")
@@ -117,8 +124,19 @@ def _serve(args: argparse.Namespace, database: Any) -> int:
         pack = load_pack(args.pack)
     except PackError as error:
         return _fail(str(error))
+    redcap = None
+    redcap_path = args.redcap_config or os.environ.get("TACECHECK_REDCAP_CONFIG")
+    if redcap_path:
+        from protocol.redcap.live_config import ConfigError, load_live_config
+
+        try:
+            redcap = load_live_config(redcap_path)
+        except ConfigError as error:
+            for place, message in error.problems:
+                print(f"{error.source}: {place}: {message}", file=sys.stderr)
+            return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = create_app(database, pack, args.body_limit)
+    app = create_app(database, pack, args.body_limit, redcap=redcap)
     print(
         f"tacecheck: serving {database.safe_url} on http://{args.host}:{args.port} (docs at /docs)",
         file=sys.stderr,

@@ -1,4 +1,4 @@
-"""The service with the REDCap router (``launcher.py``) in a child process on loopback."""
+"""``tacecheck serve --redcap-config FILE`` in a child process on loopback."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ from protocol.service.server_process import free_port
 
 __all__ = ["LiveService"]
 
-LAUNCHER = Path(__file__).resolve().parent / "launcher.py"
-
 
 class LiveService:
-    """``launcher.py --db URL --redcap-config FILE`` on 127.0.0.1:PORT, its log in a file."""
+    """``tacecheck serve --db URL --redcap-config FILE`` on 127.0.0.1:PORT, its log in a file."""
 
     def __init__(self, db_url: str, config: Path, log_path: Path, env: dict[str, str]) -> None:
         self.db_url, self.config, self.log_path, self.env = db_url, config, log_path, env
@@ -34,8 +32,8 @@ class LiveService:
     def start(self, timeout: float = 30.0) -> LiveService:
         self.port = free_port()
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        command = [sys.executable, str(LAUNCHER), "--db", self.db_url, "--port", str(self.port)]
-        command += ["--redcap-config", str(self.config)]
+        command = [sys.executable, "-m", "protocol.cli", "serve", "--db", self.db_url]
+        command += ["--port", str(self.port), "--redcap-config", str(self.config)]
         env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         self.process = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
