@@ -2,7 +2,7 @@
 
 An installed wheel carries them inside the package (``protocol/_data``); a
 source checkout or editable install reads them from the repository's top-level
-``schemas/`` and ``rules/`` folders. Either way callers ask here.
+``schemas/``, ``rules/`` and ``integrations/`` folders. Either way callers ask here.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["rules_dir", "schema_path", "schemas_dir"]
+__all__ = ["integrations_dir", "rules_dir", "schema_path", "schemas_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -35,6 +35,12 @@ def schemas_dir() -> Path:
 def rules_dir() -> Path:
     """The folder holding the protocol packs, one sub-folder per pack."""
     return _find("rules")
+
+
+@cache
+def integrations_dir() -> Path:
+    """The folder holding the shipped REDCap, SDTM and FHIR mappings."""
+    return _find("integrations")
 
 
 def schema_path(name: str) -> Path:

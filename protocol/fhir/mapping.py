@@ -118,5 +118,7 @@ def load_mapping(path: str | Path) -> FhirMapping:
 
 
 def default_mapping_path() -> Path:
-    """The shipped mapping (integrations/fhir/tamai_mapping.yaml) in a source checkout."""
-    return Path(__file__).resolve().parents[2] / "integrations" / "fhir" / "tamai_mapping.yaml"
+    """The shipped mapping (integrations/fhir/tamai_mapping.yaml), in a checkout or a wheel."""
+    from protocol._resources import integrations_dir
+
+    return integrations_dir() / "fhir" / "tamai_mapping.yaml"

@@ -222,5 +222,7 @@ def load_mapping(path: str | Path) -> Mapping:
 
 
 def default_mapping_path() -> Path:
-    """The shipped mapping (integrations/sdtm/tamai_mapping.yaml) in a source checkout."""
-    return Path(__file__).resolve().parents[2] / "integrations" / "sdtm" / "tamai_mapping.yaml"
+    """The shipped mapping (integrations/sdtm/tamai_mapping.yaml), in a checkout or a wheel."""
+    from protocol._resources import integrations_dir
+
+    return integrations_dir() / "sdtm" / "tamai_mapping.yaml"
