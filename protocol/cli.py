@@ -39,6 +39,8 @@ from protocol.records import record_schema
 from protocol.redcap.commands import add_commands as add_redcap_commands
 from protocol.redcap.commands import run_command as run_redcap_command
 from protocol.render import FORMATS
+from protocol.sdtm.dv_command import add_commands as add_dv_commands
+from protocol.sdtm.dv_command import run_command as run_dv_command
 from protocol.service.commands import add_commands, run_command
 
 __all__ = ["main"]
@@ -200,6 +202,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     commands.update(rules=rules, explain=explain, schema=schema, examples=examples)
     add_commands(sub)
     add_redcap_commands(sub)
+    add_dv_commands(sub)
     commands.update(sub.choices)
     return parser, commands
 
@@ -329,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     args, usage = _parse(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
-    for command in (run_command, run_redcap_command):
+    for command in (run_command, run_redcap_command, run_dv_command):
         code = command(args)
         if code is not None:
             return code
