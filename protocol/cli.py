@@ -173,8 +173,20 @@ def _check_parser(sub: Any) -> argparse.ArgumentParser:
         default=None,
         help="leave submitted values out of the report (see README)",
     )
-    check.add_argument(
-        "--brief", action="store_true", help="text: show only findings that need attention"
+    shown = check.add_mutually_exclusive_group()
+    shown.add_argument(
+        "-v",
+        "--verbose",
+        action="store_false",
+        dest="brief",
+        help="text: every finding with its message (default: what needs attention, then one "
+        "line each of the met and not-applicable rules)",
+    )
+    shown.add_argument(
+        "--brief",
+        action="store_true",
+        default=True,
+        help="text: what needs attention first, met and n/a rules on one line each (default)",
     )
     check.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     return check

@@ -232,3 +232,23 @@ def test_hide_values_help_points_to_the_readme(capsys) -> None:
         main(["check", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "--hide-values leave submitted values out of the report (see README)" in help_text
+
+
+def test_text_shows_what_needs_attention_and_verbose_shows_every_finding(capsys) -> None:
+    # P02: TRT001 is the one finding not met; the sorafenib-arm rules met are ELG001-ELG004,
+    # TRT002, DOS001, DOS002, DOS004 and DAT001-DAT005; DOS003, AE001-AE003 and DAT006 are
+    # not applicable (no reduction, no adverse events).
+    _, brief, _ = _run(capsys, "check", "--color", "never", P02)
+    lines = brief.splitlines()
+    assert any(line.lstrip().startswith("TRT001 DEVIATION") for line in lines)
+    met = next(line for line in lines if line.lstrip().startswith("met: "))
+    assert met.split()[1:] == [
+        "ELG001", "ELG002", "ELG003", "ELG004", "TRT002", "DOS001", "DOS002", "DOS004",
+        "DAT001", "DAT002", "DAT003", "DAT004", "DAT005",
+    ]  # fmt: skip
+    na = next(line for line in lines if line.lstrip().startswith("n/a: "))
+    assert na.split()[1:] == ["DOS003", "AE001", "AE002", "AE003", "DAT006"]
+    assert "Diagnosis is hepatocellular_carcinoma" not in brief
+    _, verbose, _ = _run(capsys, "check", "--color", "never", "-v", P02)
+    assert "ELG001 met" in verbose and "Diagnosis is hepatocellular_carcinoma" in verbose
+    assert not any(line.lstrip().startswith("met: ") for line in verbose.splitlines())

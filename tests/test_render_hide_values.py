@@ -121,7 +121,8 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     for fmt in FORMATS:
         target = out / f"report.{fmt}"
         code = main(
-            ["check", "-q", "--hide-values", "--format", fmt, "-o", str(target), str(folder)]
+            # -v: the text report lists met findings with their messages too
+            ["check", "-q", "-v", "--hide-values", "--format", fmt, "-o", str(target), str(folder)]
         )
         assert code == 2  # input errors
         texts[fmt] = target.read_text(encoding="utf-8")
