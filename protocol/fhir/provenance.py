@@ -8,8 +8,10 @@ back to the enclosing item, then the list, as for SDTM and REDCap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from protocol.provenance import Provenance as BaseProvenance
 
 __all__ = ["Origin", "Provenance"]
 
@@ -38,28 +40,7 @@ class Origin:
         return out
 
 
-@dataclass(slots=True)
-class Provenance:
-    patient: str
-    origins: dict[str, Origin] = field(default_factory=dict)
+class Provenance(BaseProvenance[Origin]):
+    """JSON Pointer -> Origin for one canonical record built from FHIR."""
 
-    def add(self, pointer: str, origin: Origin) -> None:
-        self.origins[pointer] = origin
-
-    def lookup(self, pointer: str | None) -> Origin | None:
-        if not pointer:
-            return None
-        probe = pointer
-        while probe:
-            found = self.origins.get(probe)
-            if found is not None:
-                return found
-            probe = probe.rpartition("/")[0]
-        return None
-
-    def describe(self, pointer: str | None) -> str | None:
-        found = self.lookup(pointer)
-        return None if found is None else f"FHIR {found.describe()}"
-
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        return {pointer: origin.to_dict() for pointer, origin in self.origins.items()}
+    system = "FHIR"

@@ -10,8 +10,10 @@ serialises with :meth:`Provenance.to_dict`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from protocol.provenance import Provenance as BaseProvenance
 
 __all__ = ["Origin", "Provenance"]
 
@@ -59,36 +61,7 @@ class Origin:
         return out
 
 
-@dataclass(slots=True)
-class Provenance:
+class Provenance(BaseProvenance[Origin]):
     """JSON Pointer -> Origin for one canonical record built from REDCap."""
 
-    record: str
-    origins: dict[str, Origin] = field(default_factory=dict)
-
-    def add(self, pointer: str, origin: Origin) -> None:
-        self.origins[pointer] = origin
-
-    def lookup(self, pointer: str | None) -> Origin | None:
-        """The origin of a pointer, else of the nearest enclosing item or list, else None.
-
-        ``/tace/1/date`` -> that field; ``/tace/1/technique`` when the technique was not
-        recorded -> the TACE instance; ``/tace`` -> the instrument; ``""`` -> None.
-        """
-        if not pointer:
-            return None
-        probe = pointer
-        while probe:
-            found = self.origins.get(probe)
-            if found is not None:
-                return found
-            probe = probe.rpartition("/")[0]
-        return None
-
-    def describe(self, pointer: str | None) -> str | None:
-        """``REDCap form tace, instance 2, field tace_date`` for a pointer, or None."""
-        found = self.lookup(pointer)
-        return None if found is None else f"REDCap {found.describe()}"
-
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        return {pointer: origin.to_dict() for pointer, origin in self.origins.items()}
+    system = "REDCap"

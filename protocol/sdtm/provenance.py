@@ -9,8 +9,10 @@ plain data: it pickles to worker processes and serialises with :meth:`Provenance
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+from protocol.provenance import Provenance as BaseProvenance
 
 __all__ = ["Origin", "Provenance"]
 
@@ -48,36 +50,7 @@ class Origin:
         return out
 
 
-@dataclass(slots=True)
-class Provenance:
+class Provenance(BaseProvenance[Origin]):
     """JSON Pointer -> Origin for one canonical record built from SDTM."""
 
-    usubjid: str
-    origins: dict[str, Origin] = field(default_factory=dict)
-
-    def add(self, pointer: str, origin: Origin) -> None:
-        self.origins[pointer] = origin
-
-    def lookup(self, pointer: str | None) -> Origin | None:
-        """The origin of a pointer, else of the nearest enclosing item or list, else None.
-
-        ``/sorafenib/1/dose_mg`` -> EX.EXDOSE of that row; ``/sorafenib/1/reason`` when EXADJ
-        was empty -> the EX row; ``/sorafenib`` -> the EX domain; ``""`` -> None.
-        """
-        if not pointer:
-            return None
-        probe = pointer
-        while probe:
-            found = self.origins.get(probe)
-            if found is not None:
-                return found
-            probe = probe.rpartition("/")[0]
-        return None
-
-    def describe(self, pointer: str | None) -> str | None:
-        """``SDTM EX, USUBJID P02, EXSEQ 2, variable EXSTDTC`` for a pointer, or None."""
-        found = self.lookup(pointer)
-        return None if found is None else f"SDTM {found.describe()}"
-
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        return {pointer: origin.to_dict() for pointer, origin in self.origins.items()}
+    system = "SDTM"
