@@ -62,3 +62,21 @@ def test_dv_refuses_what_is_not_a_json_report(tmp_path: Path) -> None:
     assert "Traceback" not in refused.stderr and not (tmp_path / "dv.xpt").exists()
     wrong = _tacecheck("dv", "notes.json", "-o", "dv.csv", cwd=tmp_path)
     assert wrong.returncode == 2 and ".xpt" in wrong.stderr
+
+
+def test_dv_never_writes_over_its_report_and_fails_in_one_line(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    _tacecheck("check", str(ROOT / "examples"), "-o", str(report), cwd=tmp_path)
+    before = report.read_bytes()
+    onto_input = _tacecheck("dv", "report.json", "-o", "report.json", cwd=tmp_path)
+    assert onto_input.returncode == 2 and "also an input" in onto_input.stderr
+    assert report.read_bytes() == before
+    missing = _tacecheck("dv", "report.json", "-o", "no/such/folder/dv.xpt", cwd=tmp_path)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    too_long = _tacecheck(
+        "dv", "report.json", "-o", "dv.xpt", "--study-id", "X" * 201, cwd=tmp_path
+    )
+    assert too_long.returncode == 2 and "200 characters" in too_long.stderr
+    for run in (onto_input, missing, too_long):
+        assert "Traceback" not in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json"]

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ __all__ = ["add_commands", "run_command"]
 
 _KEY = "dv_command"
 _SUFFIXES = (".xpt", ".json", ".ndjson")
+_STUDYID_LENGTH = 200  # XPORT v5 holds at most 200 characters in a variable
 
 
 def add_commands(subparsers: Any) -> None:
@@ -67,29 +71,57 @@ def run_command(args: argparse.Namespace) -> int | None:
     """Run ``dv``; None when ``args`` names another command."""
     if getattr(args, _KEY, None) is None:
         return None
+    from protocol.cohort.report_file import OutputError, check_target
+
     target = Path(args.output)
     if target.suffix.lower() not in _SUFFIXES:
         return _fail(f"{args.output}: the DV file must end in {', '.join(_SUFFIXES)}")
-    if target.is_dir():
-        return _fail(f"{args.output} is a folder; give a file name such as dv.xpt")
+    supp = target.with_name(f"supp{target.name}")
+    try:
+        for path in (target, supp):
+            check_target(str(path), [args.report])
+    except OutputError as error:
+        return _fail(str(error))
+    if not target.parent.is_dir():
+        return _fail(f"cannot write {args.output}: the folder {target.parent} does not exist")
     read = _patients(Path(args.report))
     if isinstance(read, str):
         return _fail(read)
     patients, pack_id = read
-    try:
-        from protocol.packs import PackError, load_pack
-        from protocol.sdtm.dv import write_dv
-    except ImportError as error:
-        return _fail(f"the DV domain needs {error.name}: pip install 'tacecheck[sdtm]'")
+    from protocol.packs import PackError, load_pack
+    from protocol.sdtm.datasets import DatasetProblem
+
     try:
         pack = load_pack(pack_id)
     except PackError as error:
         return _fail(f"protocol pack error: {error}")
+    if args.study_id is not None and not 1 <= len(args.study_id) <= _STUDYID_LENGTH:
+        return _fail(f"--study-id must be 1 to {_STUDYID_LENGTH} characters (SDTM STUDYID)")
     try:
-        written = write_dv(patients, pack, target, study_id=args.study_id)
+        written = _write_beside(patients, pack, target, args.study_id)
     except OSError as error:
         return _fail(f"cannot write {args.output}: {error.strerror or error}")
+    except DatasetProblem as error:  # e.g. XPT without the sdtm extra: the message says so
+        return _fail(str(error).replace("reading SAS transport", "writing SAS transport"))
     except (ValueError, KeyError, TypeError, AttributeError):
         return _fail(f"{args.report}: not a report that 'tacecheck check --format json' writes")
     print(f"tacecheck: wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
+
+
+def _write_beside(patients: list[Any], pack: Any, target: Path, study_id: str | None) -> list[Path]:
+    """Write DV (and SUPPDV) in a fresh folder beside the target, then move each into place:
+    a failed run leaves no half-written domain, and nothing is replaced until all is written."""
+    from protocol.sdtm.dv import write_dv
+
+    scratch = Path(tempfile.mkdtemp(prefix=".tacecheck-dv-", dir=target.parent))
+    try:
+        written = write_dv(patients, pack, scratch / target.name, study_id=study_id)
+        placed = []
+        for path in written:
+            final = target.parent / path.name
+            os.replace(path, final)
+            placed.append(final)
+        return placed
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
