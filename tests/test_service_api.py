@@ -230,6 +230,9 @@ def test_read_as_of_an_earlier_date_rechecks(api: Api) -> None:
     assert bad.json()["errors"][0]["pointer"] == "#/query/as_of"
     assert api.call("GET", "/v1/patients/E-P6?version=99").status_code == 404
     assert api.call("GET", "/v1/patients/NOBODY").status_code == 404
+    # A version number no SQL INTEGER holds names no version: refused, never a 500.
+    huge = api.call("GET", "/v1/patients/E-P6?version=9223372036854775808")
+    assert huge.status_code == 422 and huge.json()["errors"][0]["pointer"] == "#/query/version"
 
 
 def test_list_filters_and_pages(api: Api) -> None:
@@ -427,3 +430,19 @@ def test_logs_carry_no_patient_values_or_tokens(api: Api) -> None:
     assert "GET /v1/patients/{patient_id} 200" in log
     for value in [*planted.values(), "PLANTED", *api.keys.values()]:
         assert value not in log
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "words"),
+    [("--port", "99999", "1 to 65535"), ("--port", "http", "whole number"),
+     ("--body-limit", "-5", "1 or more")],
+)  # fmt: skip
+def test_serve_refuses_impossible_options_in_one_line(
+    tmp_path: Path, option: str, value: str, words: str
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "protocol.cli", "serve", "--db", sqlite_url(tmp_path),
+         option, value],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and words in run.stderr and "Traceback" not in run.stderr

@@ -33,6 +33,27 @@ def _db_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _port(text: str) -> int:
+    value = _whole(text)
+    if not 1 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text}: a port is 1 to 65535")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text}: give 1 or more bytes")
+    return value
+
+
 def add_commands(subparsers: Any) -> None:
     """Add ``serve``, ``db`` and ``user`` to an argparse sub-command set."""
     serve = subparsers.add_parser(
@@ -42,11 +63,13 @@ def add_commands(subparsers: Any) -> None:
     serve.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
     )
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port ({DEFAULT_PORT})")
+    serve.add_argument(
+        "--port", type=_port, default=DEFAULT_PORT, help=f"port, 1-65535 ({DEFAULT_PORT})"
+    )
     serve.add_argument("--pack", default="tamai-2017", help="protocol pack (default tamai-2017)")
     serve.add_argument(
         "--body-limit",
-        type=int,
+        type=_positive,
         default=DEFAULT_BODY_LIMIT,
         metavar="BYTES",
         help=f"largest request body accepted (default {DEFAULT_BODY_LIMIT})",
@@ -142,7 +165,12 @@ def _serve(args: argparse.Namespace, database: Any) -> int:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    except SystemExit as stop:  # uvicorn exits 3 when it cannot listen (the port is taken)
+        if stop.code in (0, None):
+            return 0
+        return _fail(f"cannot serve on {args.host}:{args.port} (see the log line above)")
     return 0
 
 

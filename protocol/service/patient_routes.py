@@ -56,6 +56,10 @@ def view(svc: Service, version: Version, result: PatientResult) -> dict[str, Any
     }
 
 
+# Versions are SQL INTEGER (32-bit on PostgreSQL): a larger number names no version.
+MAX_VERSION = 2**31 - 1
+
+
 async def _answer(svc: Service, version: Version, result: PatientResult, status: int = 200) -> Any:
     body = await run_in_threadpool(view, svc, version, result)
     headers = {"ETag": version.etag, "Location": f"/v1/patients/{version.patient_id}"}
@@ -261,7 +265,9 @@ async def read_patient(
     svc: ServiceDep,
     patient_id: PatientId,
     as_of: Annotated[str | None, Query(description="re-check as of this date (YYYY-MM-DD)")] = None,
-    version: Annotated[int | None, Query(ge=1, description="read this version")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=MAX_VERSION, description="read this version")
+    ] = None,
 ) -> Any:
     """The current record (or ?version=N), its findings as of today (or ?as_of=)."""
     day = parse_as_of(as_of)
