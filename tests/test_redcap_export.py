@@ -370,3 +370,15 @@ def test_error_messages_keep_patient_values_out_when_values_are_hidden(mapping, 
     for error in item.errors:
         hidden = error.text(hide_values=True) + (error.location or "")
         assert "1999" not in hidden and "12-31" not in hidden
+
+
+def test_a_record_id_that_is_no_patient_id_is_never_echoed(mapping, tmp_path):
+    # A record ID such as "=cmd|calc" (text a spreadsheet would run, or a patient's name) is
+    # an input error at /patient_id, and the source names the export row, not the ID.
+    rows = to_rows(_example("p01"))
+    for row in rows:
+        row["record_id"] = "=cmd|calc"
+    items = list(redcap_records([_write(tmp_path, rows)], mapping))
+    sources = [item.source for item in items]
+    assert sources and all("=cmd" not in source for source in sources)
+    assert all("export.csv row 2" in source for source in sources)

@@ -18,6 +18,7 @@ from typing import Any
 
 from protocol.findings import RecordError
 from protocol.records.sources import RawRecord
+from protocol.records.validation import field_is_valid
 from protocol.redcap.assembly import Assembled, assemble
 from protocol.redcap.export import (
     EVENT,
@@ -74,7 +75,18 @@ def _records(
             yield _error(item)
             continue
         record_id, record_rows = item
-        yield assemble(mapping, f"{label} record {record_id}", record_id, record_rows, events)
+        yield assemble(
+            mapping, _source(label, record_id, record_rows), record_id, record_rows, events
+        )
+
+
+def _source(label: str, record_id: str, rows: list[Any]) -> str:
+    """``export.csv record P07``; a record ID that is no valid patient_id (it may be a name,
+    or text a spreadsheet would run) is never echoed: the record's first row names it."""
+    if field_is_valid("patient_id", record_id):
+        return f"{label} record {record_id}"
+    first = rows[0].label if rows else label
+    return f"{first} (a record ID that is not a valid patient_id)"
 
 
 def redcap_records(
