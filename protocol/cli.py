@@ -14,10 +14,11 @@ import json
 import os
 import signal
 import sys
-import textwrap
 import threading
+from pathlib import Path
 from typing import Any
 
+from protocol.catalogue import print_explanation, print_rules
 from protocol.cohort.baseline import BaselineError
 from protocol.cohort.command import (
     DEFAULT_PACK,
@@ -32,9 +33,8 @@ from protocol.cohort.report_file import OutputError
 from protocol.cohort.summary import FAIL_ON
 from protocol.config import Config, ConfigError, find_config, load_config
 from protocol.engine import EngineError
-from protocol.examples import ExamplesError, write_examples
+from protocol.examples import ExamplesError, write_examples, write_integrations
 from protocol.packs import PackError, load_pack
-from protocol.packs.model import Pack
 from protocol.records import record_schema
 from protocol.redcap.commands import add_commands as add_redcap_commands
 from protocol.redcap.commands import run_command as run_redcap_command
@@ -158,6 +158,12 @@ def _check_parser(sub: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="check in N processes (same output, same order); 0 = one per CPU",
     )
+    check.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="check on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N "
+        "for N local worker processes (same output, same order; needs tacecheck[dask])",
+    )
     check.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     check.add_argument("--study-id", help="STUDYID in the deviation log (default: the pack id)")
     check.add_argument(
@@ -211,104 +217,18 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     schema = sub.add_parser("schema", help="print the patient-record JSON Schema")
     examples = sub.add_parser("examples", help="write the bundled example records into DIR")
     examples.add_argument("folder", metavar="DIR")
+    examples.add_argument(
+        "--integrations",
+        action="store_true",
+        help="write DIR/integrations/ instead: the REDCap data dictionary, mappings and "
+        "example export, and the SDTM and FHIR mappings and example datasets",
+    )
     commands.update(rules=rules, explain=explain, schema=schema, examples=examples)
     add_commands(sub)
     add_redcap_commands(sub)
     add_dv_commands(sub)
     commands.update(sub.choices)
     return parser, commands
-
-
-def _rules(pack: Pack, style: str) -> int:
-    rows = [
-        {
-            "code": rule.code,
-            "name": rule.name,
-            "kind": rule.kind,
-            "importance": rule.importance,
-            "cohorts": list(rule.cohorts),
-            "family": rule.family,
-            "protocol_ref": rule.protocol_ref,
-        }
-        for rule in pack.rules
-    ]
-    if style == "json":
-        about = {"id": pack.id, "version": pack.version, "title": pack.title}
-        print(json.dumps({"pack": about, "rules": rows}, indent=2, ensure_ascii=False))
-        return 0
-    if style == "markdown":
-        print(f"# {pack.id} v{pack.version}: {pack.title}\n")
-        print("| code | name | kind | importance | cohorts |")
-        print("|---|---|---|---|---|")
-        for row in rows:
-            cells = [row["code"], f"`{row['name']}`", row["kind"], row["importance"] or ""]
-            cells.append(", ".join(row["cohorts"]))
-            print("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
-        return 0
-    print(f"{pack.id} v{pack.version}: {pack.title}")
-    for rule in pack.rules:
-        importance = f" ({rule.importance})" if rule.importance else ""
-        cohorts = ", ".join(rule.cohorts)
-        print(f"{rule.code}  {rule.name:<42} {rule.kind}{importance}  [{cohorts}]")
-    return 0
-
-
-def _explain(pack_id: str, code: str) -> int:
-    pack = load_pack(pack_id)
-    try:
-        rule = pack.group if code.upper() == "GROUP" else pack.rule(code)
-    except KeyError:
-        print(f"tacecheck: no rule {code!r} in {pack.id}; see 'tacecheck rules'", file=sys.stderr)
-        return 2
-    wrap = textwrap.TextWrapper(width=88, initial_indent="  ", subsequent_indent="  ")
-    print(f"{rule.code} {rule.name}")
-    importance = f", importance {rule.importance}" if rule.importance else ""
-    print(f"kind {rule.kind}{importance}; cohorts: {', '.join(rule.cohorts)}")
-    print(f"protocol reference: {rule.protocol_ref}")
-    print(f"defined in: {rule.file}:{rule.line}")
-    for title, key in [
-        ("What it checks", "checks"),
-        ("Why it matters", "why"),
-        ("Conforming example", "conforming"),
-        ("Deviating example", "deviating"),
-        ("Known limits", "limits"),
-    ]:
-        if key in rule.doc:
-            print(f"\n{title}:")
-            print(wrap.fill(" ".join(rule.doc[key].split())))
-    used = sorted(
-        name
-        for name in pack.parameters
-        if any(name in (o.message + repr(o.condition)) for o in (*rule.outcomes, rule.otherwise))
-    )
-    if used:
-        print("\nParameters:")
-        for name in used:
-            p = pack.parameters[name]
-            unit = f" {p.unit}" if p.unit else ""
-            print(f"  {name} = {json.dumps(p.value)}{unit}")
-            print(wrap.fill(" ".join(f"{p.description} Why: {p.rationale}".split())))
-    print("\nOutcomes, tried in order:")
-    for outcome in rule.outcomes:
-        print(f"  {outcome.result:<15} when {_condition_text(outcome.condition)}")
-    print(f"  {rule.otherwise.result:<15} otherwise")
-    return 0
-
-
-def _condition_text(condition: object) -> str:
-    from protocol.packs.conditions import All, Any_, Clause
-
-    if isinstance(condition, Clause):
-        return condition.text
-    if isinstance(condition, All):
-        return " and ".join(_wrap(_condition_text(c)) for c in condition.items)
-    if isinstance(condition, Any_):
-        return " or ".join(_wrap(_condition_text(c)) for c in condition.items)
-    return ""
-
-
-def _wrap(text: str) -> str:
-    return f"({text})" if " and " in text or " or " in text else text
 
 
 def _quiet_stdout() -> None:
@@ -340,6 +260,16 @@ def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, argparse.Argumen
     return args, usage
 
 
+def _integrations(folder: str) -> int:
+    written = write_integrations(folder)
+    where = Path(folder) / "integrations"
+    print(f"tacecheck: wrote {len(written)} files to {where}")
+    export = where / "redcap" / "examples" / "tamai-20-patients.csv"
+    mapping = where / "redcap" / "tamai_mapping.yaml"
+    print(f"try: tacecheck check --from redcap {export} --mapping {mapping}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args, usage = _parse(argv)
     if threading.current_thread() is threading.main_thread():
@@ -353,13 +283,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "check":
             return check_command(args, config, usage)
         if args.command == "rules":
-            return _rules(load_pack(pack_name(args, config)), args.format)
+            return print_rules(load_pack(pack_name(args, config)), args.format)
         if args.command == "explain":
-            return _explain(pack_name(args, config), args.code)
+            return print_explanation(pack_name(args, config), args.code)
         if args.command == "schema":
             print(json.dumps(record_schema(), indent=2))
             return 0
         if args.command == "examples":
+            if args.integrations:
+                return _integrations(args.folder)
             written = write_examples(args.folder)
             print(f"tacecheck: wrote {len(written)} example records to {args.folder}")
             print(f"try: tacecheck check {args.folder}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from protocol.records.folders import RECORD_SUFFIXES
 
-__all__ = ["ExamplesError", "examples_dir", "write_examples"]
+__all__ = ["ExamplesError", "examples_dir", "write_examples", "write_integrations"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -63,4 +63,40 @@ def write_examples(target: str | Path) -> list[Path]:
             written.append(target / name)
     except OSError as error:
         raise ExamplesError(f"cannot write the examples to {target}: {error.strerror}") from None
+    return written
+
+
+def write_integrations(target: str | Path) -> list[Path]:
+    """Copy the shipped REDCap, SDTM and FHIR material (the REDCap data dictionary and
+    example export, the mappings, SDTM and FHIR example datasets) into ``target``; never
+    writes over a file. A pip-installed user gets them here, with the paths the README uses
+    (``integrations/redcap/tamai_mapping.yaml`` inside ``target``)."""
+    from protocol._resources import integrations_dir
+
+    try:
+        source = integrations_dir()
+    except FileNotFoundError as error:
+        raise ExamplesError(str(error)) from None
+    target = Path(target) / "integrations"
+    files = sorted(
+        path.relative_to(source)
+        for path in source.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.parts)
+        and "__pycache__" not in path.parts
+    )
+    clashes = [name for name in files if os.path.lexists(target / name)]
+    if clashes:
+        raise ExamplesError(
+            f"{target / clashes[0]} already exists ({len(clashes)} of the {len(files)} files "
+            "would be written over); give an empty or new folder"
+        )
+    written = []
+    try:
+        for name in files:
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, target / name)
+            written.append(target / name)
+    except OSError as error:
+        raise ExamplesError(f"cannot write to {target}: {error.strerror}") from None
     return written

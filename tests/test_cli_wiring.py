@@ -13,7 +13,7 @@ from protocol.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 TACECHECK = str(Path(sys.executable).with_name("tacecheck"))
-EXPORT = str(ROOT / "tests" / "redcap" / "tamai-20-patients.csv")
+EXPORT = str(ROOT / "integrations" / "redcap" / "examples" / "tamai-20-patients.csv")
 MAPPING = str(ROOT / "integrations" / "redcap" / "tamai_mapping.yaml")
 SDTM = str(ROOT / "integrations" / "sdtm" / "examples" / "json")
 

@@ -3,7 +3,8 @@
 The canonical records are examples/*.json, some edited so that the export exercises the
 messy parts: missing-data codes where the canonical record has nothing, a year-only and a
 month-only date, a withdrawal, a checkbox left unticked. ``python
-tests/redcap/twenty_patients.py`` rewrites tests/redcap/tamai-20-patients.csv and .json.
+tests/redcap/twenty_patients.py`` rewrites
+integrations/redcap/examples/tamai-20-patients.csv and tests/redcap/tamai-20-patients.json.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ __all__ = ["FIXTURE_CSV", "FIXTURE_JSON", "canonical_records", "export_rows"]
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
-FIXTURE_CSV = HERE / "tamai-20-patients.csv"
+# Shipped for users too: the example export of the README.
+FIXTURE_CSV = HERE.parent.parent / "integrations" / "redcap" / "examples" / "tamai-20-patients.csv"
 FIXTURE_JSON = HERE / "tamai-20-patients.json"
 _CHOSEN = [f"p{n:02d}" for n in range(1, 19)] + ["p21", "p23"]
 
