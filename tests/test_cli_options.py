@@ -252,3 +252,19 @@ def test_text_shows_what_needs_attention_and_verbose_shows_every_finding(capsys)
     _, verbose, _ = _run(capsys, "check", "--color", "never", "-v", P02)
     assert "ELG001 met" in verbose and "Diagnosis is hepatocellular_carcinoma" in verbose
     assert not any(line.lstrip().startswith("met: ") for line in verbose.splitlines())
+
+
+def test_examples_integrations_give_a_pip_user_the_redcap_project_and_its_export(
+    capsys, tmp_path
+) -> None:
+    code, out, _ = _run(capsys, "examples", "mine", "--integrations")
+    redcap = tmp_path / "mine" / "integrations" / "redcap"
+    assert code == 0 and (redcap / "tamai_data_dictionary.csv").is_file()
+    shipped = ROOT / "integrations" / "redcap" / "tamai_mapping.yaml"
+    assert (redcap / "tamai_mapping.yaml").read_bytes() == shipped.read_bytes()
+    # The command it suggests works: the 20 exported patients are all checked.
+    suggested = out.splitlines()[-1].removeprefix("try: tacecheck ").split()
+    code, report, _ = _run(capsys, *suggested, "-q", "-f", "json")
+    assert code in (0, 1) and len(json.loads(report)["patients"]) == 20
+    code, _, err = _run(capsys, "examples", "mine", "--integrations")
+    assert code == 2 and "already exists" in err
