@@ -353,6 +353,12 @@ def test_check_without_storing_one_record_or_a_list(api: Api) -> None:
     assert [(e["source"], e["location"]) for e in batch["errors"]] == [("/1", "/tace/0/date")]
     assert batch["summary"]["patients"] == 1
     assert api.call("GET", "/v1/patients/C-ONLY").status_code == 404  # nothing stored
+    # A patient is checked once per request, as in a CLI run: the second is an input error.
+    twice = api.call("POST", "/v1/check", body=[late, late]).json()
+    assert [p["patient_id"] for p in twice["patients"]] == ["C-ONLY"]
+    ((error),) = twice["errors"]
+    assert (error["source"], error["location"]) == ("/1", "/patient_id")
+    assert "already checked from /0" in error["message"] and twice["summary"]["patients"] == 1
 
 
 def test_strict_json_and_problem_details(api: Api) -> None:

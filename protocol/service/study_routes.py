@@ -38,6 +38,7 @@ def _check(svc: Service, body: Any, as_of: date | None) -> dict[str, Any]:
     single = not isinstance(body, list)
     summary, patients, errors = CohortSummary(), [], []
     steps = eligibility_steps(svc.pack)
+    seen: dict[str, str] = {}  # patient_id -> the item that had it: a patient is checked once
     for index, record in enumerate(records):
         source = "" if single else f"/{index}"
         result: PatientResult | list[RecordError]
@@ -45,6 +46,15 @@ def _check(svc: Service, body: Any, as_of: date | None) -> dict[str, Any]:
             result = protocol.check(record, as_of, svc.pack, source or "request")
         else:
             result = [RecordError(source or "request", "", "a patient record is a JSON object")]
+        if not isinstance(result, list) and result.patient_id in seen:
+            first = seen[result.patient_id]
+            message = (
+                f"patient {result.patient_id} was already checked from {first}; "
+                "this record was not checked"
+            )
+            result = [RecordError(source, "/patient_id", message, patient_id=result.patient_id)]
+        elif not isinstance(result, list):
+            seen[result.patient_id] = source or "request"
         if isinstance(result, list):
             summary.add_errors(result)
             errors.extend(e.to_dict() for e in result)
