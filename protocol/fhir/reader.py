@@ -45,7 +45,7 @@ def read_fhir(
                 yield RawRecord(error.source, error=error)
         else:
             raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
-            yield RawRecord(item.source, raw, "file", size=len(raw))
+            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)
 
 
 def fhir_reader(

@@ -117,4 +117,4 @@ def read_redcap(paths: Iterable[str | Path], mapping: Mapping) -> Iterator[RawRe
                 yield RawRecord(error.source, error=error)
         else:
             raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
-            yield RawRecord(item.source, raw, "file", size=len(raw))
+            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)

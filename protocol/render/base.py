@@ -19,7 +19,11 @@ from protocol.findings import PatientResult, RecordError
 from protocol.packs.model import Pack
 from protocol.render.redaction import hide_free_text, hide_in_summary
 
-__all__ = ["RenderOptions", "Renderer"]
+__all__ = [
+    "RenderOptions",
+    "Renderer",
+    "origin_of",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +74,14 @@ class Renderer:
         return ""
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
-        """One patient's output; ``record`` is the submitted record, ``index`` its place."""
+        """One patient's output; ``record`` is the submitted record, ``index`` its place,
+        ``origin`` the record's provenance when a ``--from`` reader built it."""
         raise NotImplementedError
 
     def record_errors(self, source: str, errors: Sequence[RecordError]) -> str:
@@ -90,3 +99,11 @@ class Renderer:
     ) -> str | Iterable[str]:
         """What closes the report; may be pieces, so a long error list is streamed."""
         return ""
+
+
+def origin_of(origin: Any, location: str | None) -> str | None:
+    """Where a finding's value lies in the system the record was read from, in words
+    (``REDCap form tace, instance 2, field tace_date``), or None for canonical JSON."""
+    if origin is None or not location:
+        return None
+    return origin.describe(location)

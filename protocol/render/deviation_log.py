@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from protocol.findings import PatientResult, Status
-from protocol.render.base import Renderer
+from protocol.render.base import Renderer, origin_of
 
 __all__ = ["BOM", "COLUMNS", "DeviationLogRenderer", "csv_text"]
 
@@ -88,7 +88,11 @@ class DeviationLogRenderer(Renderer):
         return BOM + csv_text([list(COLUMNS)])
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
         result = self.shown(result, record)
         families = {
@@ -115,7 +119,12 @@ class DeviationLogRenderer(Renderer):
                     (finding.importance or "").upper().replace("_", "-"),
                     dates.get("start"),
                     dates.get("end"),
-                    result.source,
+                    _source(result.source, origin_of(origin, finding.location)),
                 ]
             )
         return csv_text(rows)
+
+
+def _source(source: str, found: str | None) -> str:
+    """The record's source, and where the deviation's value lies in the system it came from."""
+    return f"{source}; {found}" if found else source

@@ -111,7 +111,11 @@ class HtmlRenderer(CohortSections, Renderer):
         return "".join(bits)
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
         result = self.shown(result, record)
         not_met = sum(f.status is Status.NOT_MET for f in result.findings)

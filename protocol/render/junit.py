@@ -43,7 +43,11 @@ class JUnitRenderer(Renderer):
         return f'<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name={_attr(name)}>\n'
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
         result = self.shown(result, record)
         failures = sum(1 for f in result.findings if f.status is Status.NOT_MET)

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from protocol.findings import Finding, PatientResult, RecordError, Status
-from protocol.render.base import Renderer
+from protocol.render.base import Renderer, origin_of
 from protocol.render.deviation_log import BOM, csv_text
 from protocol.render.field_words import field_words, without_pointers
 
@@ -90,8 +90,13 @@ class QueryListingRenderer(Renderer):
             return value
         return json.dumps(value, ensure_ascii=False)
 
-    def _query(self, finding: Finding) -> str:
-        """The query in words; with ``hide_values`` the rule's check, which quotes no value."""
+    def _query(self, finding: Finding, found: str | None = None) -> str:
+        """The query in words; with ``hide_values`` the rule's check, which quotes no value.
+        ``found`` names the form or dataset the site opens to answer it."""
+        text = self._question(finding)
+        return f"{text} (see {found})" if found else text
+
+    def _question(self, finding: Finding) -> str:
         if not self.options.hide_values:
             return without_pointers(finding.message)
         try:
@@ -107,7 +112,11 @@ class QueryListingRenderer(Renderer):
         return BOM + csv_text([list(COLUMNS)])
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
         result = self.shown(result, record)
         rows = [
@@ -125,7 +134,7 @@ class QueryListingRenderer(Renderer):
                 self._shown(value_at(record, finding.location)),
                 finding.rule,
                 finding.name,
-                self._query(finding),
+                self._query(finding, origin_of(origin, finding.location)),
                 result.source,
             ]
             for finding in result.findings

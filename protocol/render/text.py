@@ -21,7 +21,7 @@ from typing import Any
 
 from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
 from protocol.packs.model import Pack
-from protocol.render.base import Renderer, RenderOptions
+from protocol.render.base import Renderer, RenderOptions, origin_of
 from protocol.render.baseline_marks import MARK_WORDS, mark_of, resolved_of
 from protocol.render.text_summary import summary_lines
 from protocol.render.wording import endpoint_lines, finding_label, is_quiet, wrapped
@@ -69,7 +69,11 @@ class TextRenderer(Renderer):
         return wrapped(self._safe(text), self.width, first, rest)
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
         result = self.shown(result, record)
         head = self._safe(
@@ -87,7 +91,7 @@ class TextRenderer(Renderer):
         verbose = self.options.verbose
         for finding in ordered:
             if verbose or not is_quiet(finding):
-                lines += self._finding(result.patient_id, finding)
+                lines += self._finding(result.patient_id, finding, origin)
         if not verbose:
             for status in (Status.MET, Status.NOT_APPLICABLE):
                 codes = _codes(f for f in ordered if f.status is status)
@@ -96,13 +100,16 @@ class TextRenderer(Renderer):
         lines += self._resolved(result.patient_id)
         return "\n".join(lines) + "\n"
 
-    def _finding(self, patient_id: str, finding: Finding) -> list[str]:
+    def _finding(self, patient_id: str, finding: Finding, origin: Any = None) -> list[str]:
         label = finding_label(finding)
         mark = self._mark(patient_id, finding)
         importance = f" [{finding.importance}]" if finding.importance else ""
         if finding.importance and finding.importance in label.replace("-", "_"):
             importance = ""  # the label says it already
         where = f"  at {finding.location}" if finding.location else ""
+        found = origin_of(origin, finding.location)
+        if found:
+            where += f" ({found})"
         text = f"{mark}{finding.message}{importance}{where}"
         first = f"  {finding.rule:<{self.code_width}} {label:<{_LABEL_WIDTH}} "
         lines = self._wrap(text, first, " " * (self.code_width + 4))
