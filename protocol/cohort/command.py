@@ -18,6 +18,7 @@ from importlib import metadata
 from typing import Any
 
 from protocol.cohort.baseline import Baseline
+from protocol.cohort.cluster import Cluster, ClusterError, cluster_address
 from protocol.cohort.outputs import open_outputs, plan_outputs, summary_line
 from protocol.cohort.readers import INPUTS
 from protocol.cohort.report_file import OutputError
@@ -33,7 +34,20 @@ from protocol.records.folders import shown
 from protocol.render import FORMATS, RenderOptions, renderer_for
 from protocol.render.formats import FormatError
 
-__all__ = ["DEFAULT_PACK", "as_of_date", "check_command", "cpus", "pack_name", "tool_version"]
+__all__ = [
+    "DASK_HELP",
+    "DEFAULT_PACK",
+    "as_of_date",
+    "check_command",
+    "cpus",
+    "pack_name",
+    "tool_version",
+]
+
+DASK_HELP = (
+    "check on a Dask cluster: its scheduler's address (tcp://host:8786), or local:N for N "
+    "local worker processes (same output, same order; needs tacecheck[dask])"
+)
 
 DEFAULT_PACK = "tamai-2017"
 
@@ -206,12 +220,20 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
     progress = Progress.for_terminal(args.paths if spec.stdin else [], args.quiet)
     workers = _capped_workers(args.workers)
     choices = Choices(selection, args.site, baseline)
+    dask = getattr(args, "dask", None)
+    if dask is not None and args.workers != 1:
+        usage.error("--dask and --workers are alternatives: the cluster's workers do the work")
     with contextlib.ExitStack() as stack:
+        try:
+            cluster = stack.enter_context(Cluster(cluster_address(dask))) if dask else None
+        except ClusterError as error:
+            print(f"tacecheck: {error}", file=sys.stderr)
+            return 2
         outs = open_outputs(targets, stack, progress)
         result = run_cohort(
             args.paths, pack, renderers, outs, args.as_of, workers, progress,
             reader=lambda paths, skip: spec.read(paths, mapping, skip),
-            choices=choices, run=run, fail_on=args.fail_on,
+            choices=choices, run=run, fail_on=args.fail_on, cluster=cluster,
         )  # fmt: skip
     if any(target.path is not None for target in targets):
         print(summary_line(result, targets), file=sys.stderr)

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from protocol.cohort.baseline import Baseline
 from protocol.cohort.pool import Crash, WorkerPool
@@ -34,6 +34,9 @@ from protocol.progress import Progress
 from protocol.records import load_record
 from protocol.records.sources import RawRecord, read_raw
 from protocol.render.base import Renderer
+
+if TYPE_CHECKING:
+    from protocol.cohort.cluster import Cluster
 
 __all__ = ["Choices", "ChunkResult", "Item", "Reader", "RunResult", "process_chunk", "run_cohort"]
 
@@ -174,7 +177,7 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
     return out
 
 
-def _crashed(context: _Context, chunk: list[RawRecord], crash: Crash) -> ChunkResult:
+def _crashed(context: _Context, chunk: list[RawRecord], how: str) -> ChunkResult:
     """A chunk whose worker died: each of its records is an input error, none is lost."""
     out = ChunkResult()
     for raw in chunk:
@@ -183,9 +186,8 @@ def _crashed(context: _Context, chunk: list[RawRecord], crash: Crash) -> ChunkRe
         error = RecordError(
             raw.source,
             "",
-            f"the checker crashed on these records (its worker process was "
-            f"{crash.describe()}); this record was not checked. Run again, with --workers 1 "
-            "to find the record, and please report it",
+            f"the checker crashed on these records ({how}); this record was not checked. "
+            "Run again, with --workers 1 to find the record, and please report it",
         )
         out.items.append(
             Item(raw.source, context.errors_text(raw.source, [error]), errors=(error,))
@@ -233,15 +235,27 @@ def _results(
     tasks: Iterator[tuple[int, list[RawRecord]]],
     context: _Context,
     workers: int,
+    cluster: Cluster | None = None,
 ) -> Iterator[ChunkResult]:
+    initargs = (context.pack, context.as_of, context.renderers, context.choices)
+    if cluster is not None:
+        for chunk, result in cluster.results(tasks, initargs):
+            if isinstance(result, BaseException):
+                how = f"its Dask task failed: {type(result).__name__}"
+                yield _crashed(context, chunk, how)
+            else:
+                yield result
+        return
     if workers <= 1:
         for first, chunk in tasks:
             yield process_chunk(context, first, chunk)
         return
-    initargs = (context.pack, context.as_of, context.renderers, context.choices)
     with WorkerPool(workers, _work, _init_worker, initargs) as pool:
         for (_first, chunk), answer in pool.run(tasks, workers * IN_FLIGHT_PER_WORKER):
-            yield _crashed(context, chunk, answer) if isinstance(answer, Crash) else answer
+            if isinstance(answer, Crash):
+                yield _crashed(context, chunk, f"its worker process was {answer.describe()}")
+            else:
+                yield answer
 
 
 def _default_reader(paths: list[str | Path], skip: Iterable[str | Path]) -> Iterator[RawRecord]:
@@ -286,6 +300,7 @@ def run_cohort(
     choices: Choices | None = None,
     run: dict[str, Any] | None = None,
     fail_on: str = "any",
+    cluster: Cluster | None = None,
 ) -> RunResult:
     """Check every record in ``paths`` and write the report to ``out`` as it goes.
 
@@ -293,7 +308,8 @@ def run_cohort(
     output. ``skip`` names files never to read from the folders given (the report
     itself); ``reader`` reads another input format (default: JSON records);
     ``choices`` selects findings, a site and a baseline; ``run`` is the run's
-    provenance, given to the summary as ``run``.
+    provenance, given to the summary as ``run``; ``cluster`` (a connected
+    :class:`~protocol.cohort.cluster.Cluster`) checks the chunks on Dask instead.
     """
     paths = list(paths)
     renderers = [renderer] if isinstance(renderer, Renderer) else list(renderer)
@@ -312,7 +328,7 @@ def run_cohort(
         stack.callback(progress.close)
         tasks = _chunks((reader or _default_reader)(paths, skip), chunk_records)
         seen: dict[str, str] = {}  # patient_id -> the source it was checked from
-        for result in _results(tasks, context, workers):
+        for result in _results(tasks, context, workers, cluster):
             summary.filtered_out += result.filtered
             for item in result.items:
                 if item.tally is not None:

@@ -113,23 +113,37 @@ def _findings(
     params: Mapping[str, Any],
 ) -> list[Finding]:
     findings = []
+    append = findings.append
     for rule in rules:
+        location = rule.location or "{pointer}"
+        shown = rule.evidence
         for result, message, fact, values in _resolve(rule, facts[rule.subject], fired, params):
-            findings.append(
+            evidence: dict[str, Any] = {}
+            if fact is not None:
+                own, fixed = values.own, values.params  # a fact's values, then the pack's
+                for key in shown:
+                    if key in own:
+                        evidence[key] = own[key]
+                    elif key in fixed:
+                        evidence[key] = fixed[key]
+            append(
                 Finding(
                     rule=rule.code,
                     name=rule.name,
-                    status=Status(result),
+                    status=_STATUSES[result],
                     kind=rule.kind,
                     importance=rule.importance,
                     message=message,
-                    location=render(rule.location or "{pointer}", values) if fact else None,
-                    evidence={k: values[k] for k in rule.evidence if k in values} if fact else {},
+                    location=render(location, values) if fact else None,
+                    evidence=evidence,
                     protocol_ref=rule.protocol_ref,
                     instance=fact.instance if fact else None,
                 )
             )
     return findings
+
+
+_STATUSES = {str(status): status for status in Status}
 
 
 def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from protocol.dates import DateRange, PartialDate
+from protocol.engine.ordering import first
 from protocol.records.model import AdverseEvent, DosingPeriod, PatientRecord
 
 __all__ = [
@@ -163,7 +164,7 @@ class Timeline:
         )
         # Entries sharing a date are listed by content, never by position in the array.
         self.procedures = tuple(
-            Procedure(n, when, tuple(sorted(indices, key=lambda i: repr(record.tace[i]))))
+            Procedure(n, when, _by_content(indices, record))
             for n, (when, indices) in enumerate(number_by_date(happened), 1)
         )
         self.order_question = open_order((x.date, x.indices) for x in self.procedures)
@@ -209,7 +210,11 @@ class Timeline:
         if not self.periods:
             return None
         # Ties on the start are broken by content, never by position in the array.
-        return min(self.periods, key=lambda p: (p.start.earliest, p.start.latest, repr(p.period)))
+        return first(
+            self.periods,
+            key=lambda p: (p.start.earliest, p.start.latest),
+            tie=lambda p: repr(p.period),
+        )
 
     @property
     def stop(self) -> tuple[str, DateRange] | None:
@@ -220,3 +225,10 @@ class Timeline:
         if self.withdrawal is not None:
             stops.append(("withdrew", self.withdrawal.date.range))
         return min(stops, key=lambda s: s[1].earliest) if stops else None
+
+
+def _by_content(indices: list[int] | tuple[int, ...], record: PatientRecord) -> tuple[int, ...]:
+    """TACE entries sharing a date, by content (a lone entry needs no ordering)."""
+    if len(indices) < 2:
+        return tuple(indices)
+    return tuple(sorted(indices, key=lambda i: repr(record.tace[i])))

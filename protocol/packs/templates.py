@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Mapping
-from functools import lru_cache
+from collections.abc import Callable, Mapping
+from functools import lru_cache, partial
 from typing import Any
 
 __all__ = ["TemplateError", "placeholders", "render"]
@@ -52,6 +52,11 @@ def placeholders(template: str) -> set[str]:
 
 
 def _text(value: Any) -> str:
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list | tuple):
@@ -61,13 +66,47 @@ def _text(value: Any) -> str:
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     """Fill a template checked by :func:`placeholders` (missing names show as ``?``)."""
+    return _compiled(template)(values)
+
+
+_Parts = tuple[tuple[str, str | None, str | None], ...]
+
+
+def _filled(parts: _Parts, values: Mapping[str, Any]) -> str:
     out: list[str] = []
-    for literal, field, spec in _parsed(template):
+    for literal, field, spec in parts:
         out.append(literal)
         if field is not None:
             value = values.get(field, "?")
             out.append(_formatted(value, spec) if spec else _text(value))
     return "".join(out)
+
+
+@lru_cache(maxsize=4096)
+def _compiled(template: str) -> Callable[[Mapping[str, Any]], str]:
+    """A template made once into the function that fills it.
+
+    A template without fields is its text; ``{name}`` alone is that value's text; one
+    whose fields have no format spec is a format string given each field's text; any
+    other fills its parts in turn. All four give what filling the parts gives.
+    """
+    parts = _parsed(template)
+    if all(field is None for _literal, field, _spec in parts):
+        text = "".join(literal for literal, _field, _spec in parts)
+        return lambda _values: text
+    if len(parts) == 1 and parts[0][0] == "" and not parts[0][2]:
+        name = parts[0][1]
+        return lambda values: _text(values.get(name, "?"))
+    if all(not spec for _literal, _field, spec in parts):
+        # The literals kept in a format string (braces doubled), each field given as its text.
+        pattern = "".join(
+            literal.replace("{", "{{").replace("}", "}}") + ("{}" if field is not None else "")
+            for literal, field, _spec in parts
+        )
+        names = tuple(field for _literal, field, _spec in parts if field is not None)
+        fill = pattern.format
+        return lambda values: fill(*[_text(values.get(name, "?")) for name in names])
+    return partial(_filled, parts)
 
 
 def _one(value: Any) -> bool:

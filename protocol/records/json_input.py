@@ -28,6 +28,8 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
+from protocol.records.fast_json import NOT_FAST, fast_decode
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_NUMBER_DIGITS",
@@ -344,18 +346,8 @@ def _decode_error(error: json.JSONDecodeError, text: str, line_offset: int) -> J
     )
 
 
-def decode_record(
-    raw: bytes, line_offset: int = 0, max_bytes: int = MAX_RECORD_BYTES, max_depth: int = MAX_DEPTH
-) -> Any:
-    """Decode one JSON value from ``raw``; raise :class:`JsonProblem` when unacceptable."""
-    if len(raw) > max_bytes:
-        raise JsonProblem(
-            f"record is {len(raw):,} bytes, over the limit of {max_bytes:,} bytes; "
-            "a patient record is a few kilobytes, so this is probably not one record"
-        )
-    text = decode_text(raw, line_offset)
-    if not text.strip():
-        raise JsonProblem("no JSON here: the input is empty")
+def _strict_decode(text: str, line_offset: int, max_depth: int) -> Any:
+    """The strict decoder: the source of every refusal and of every message about one."""
     before = _refusals
     try:
         value = _DECODER.decode(text)
@@ -368,6 +360,31 @@ def decode_record(
     refused = _refusal(value) if _refusals != before else None
     if refused is not None:
         raise refused
+    return value
+
+
+def decode_record(
+    raw: bytes,
+    line_offset: int = 0,
+    max_bytes: int = MAX_RECORD_BYTES,
+    max_depth: int = MAX_DEPTH,
+    fast: bool = True,
+) -> Any:
+    """Decode one JSON value from ``raw``; raise :class:`JsonProblem` when unacceptable.
+
+    ``fast=False`` leaves every text to the strict decoder (the same answer, slower).
+    """
+    if len(raw) > max_bytes:
+        raise JsonProblem(
+            f"record is {len(raw):,} bytes, over the limit of {max_bytes:,} bytes; "
+            "a patient record is a few kilobytes, so this is probably not one record"
+        )
+    text = decode_text(raw, line_offset)
+    if not text.strip():
+        raise JsonProblem("no JSON here: the input is empty")
+    value = fast_decode(text) if fast else NOT_FAST
+    if value is NOT_FAST:
+        value = _strict_decode(text, line_offset, max_depth)
     if "\\ud" in text or "\\uD" in text:  # only an escape can make a lone surrogate
         where = _surrogate_pointer(value)
         if where is not None:

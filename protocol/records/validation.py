@@ -24,6 +24,7 @@ from jsonschema.exceptions import ValidationError
 from protocol._resources import schema_path
 from protocol.dates import EARLIEST_YEAR, LATEST_YEAR, DateProblem, PartialDate
 from protocol.findings import RecordError
+from protocol.records.inlined_schema import inlined
 from protocol.records.json_input import looks_like_field_name, readable_path
 
 __all__ = [
@@ -116,7 +117,7 @@ def fast_record_check() -> Any:
     and ``tests/test_fast_validation.py`` shows the two agree.
     """
     return fastjsonschema.compile(
-        copy.deepcopy(record_schema()),  # the compiler annotates the schema it is given
+        inlined(copy.deepcopy(record_schema())),  # the compiler annotates what it is given
         formats={"partial-date": _is_partial_date_text},
         use_default=False,
     )

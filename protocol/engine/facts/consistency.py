@@ -10,6 +10,7 @@ from typing import Any
 from protocol.dates import DateRange, PartialDate, add_months
 from protocol.engine.facts.base import Fact, date_text, register
 from protocol.engine.listing import capped
+from protocol.engine.ordering import ordered
 from protocol.engine.timeline import Timeline, day_span
 
 __all__: list[str] = []  # the builders register themselves as subjects
@@ -25,13 +26,10 @@ def _interval(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list
     """Every dosing period, then every adverse event, as a start and an end (DAT002)."""
     # Periods are numbered by start date (content breaks ties), as DOS001-DOS004 number them.
     periods = t.record.sorafenib
-    by_date = sorted(
+    by_date = ordered(
         range(len(periods)),
-        key=lambda i: (
-            periods[i].start_date.earliest,
-            periods[i].start_date.latest,
-            repr(periods[i]),
-        ),
+        key=lambda i: (periods[i].start_date.earliest, periods[i].start_date.latest),
+        tie=lambda i: repr(periods[i]),
     )
     numbers = {i: n for n, i in enumerate(by_date, 1)}
     items = [
@@ -100,16 +98,15 @@ def _content(record: Any, pointer: str) -> str:
 
 def _by_date(items: list[tuple[str, PartialDate]], record: Any) -> list[tuple[str, PartialDate]]:
     """Dated items in date order, then by field and content: never by position in an array."""
-    return sorted(
+    return ordered(
         items,
         key=lambda item: (
             item[1].earliest,
             item[1].latest,
             str(item[1]),
             _INDEX.sub("", item[0]),
-            _content(record, item[0]),
-            item[0],
         ),
+        tie=lambda item: (_content(record, item[0]), item[0]),
     )
 
 
@@ -204,7 +201,11 @@ def _dosing_overlap(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -
         )
         spans.append((i, x.start_date.range, end))
     # Pairs in the periods' date order (content breaks ties), never in array order.
-    spans.sort(key=lambda s: (s[1].earliest, s[2].earliest, repr(t.record.sorafenib[s[0]])))
+    spans = ordered(
+        spans,
+        key=lambda s: (s[1].earliest, s[2].earliest),
+        tie=lambda s: repr(t.record.sorafenib[s[0]]),
+    )
     # Work and labels in proportion to the overlaps: spans are sorted by earliest start,
     # so once a later span cannot start before this one ends, no further one can.
     limit = int(p["listing_limit"])

@@ -8,6 +8,7 @@ from typing import Any
 from protocol.dates import DateRange
 from protocol.engine.facts.base import Fact, date_text, register, yes_no
 from protocol.engine.listing import capped
+from protocol.engine.ordering import ordered
 from protocol.engine.timeline import Period, Timeline, day_span
 
 __all__: list[str] = []  # the builders register themselves as subjects
@@ -58,7 +59,9 @@ def _dosing_period(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) ->
     """Each sorafenib dosing period: its daily dose, frequency and reason (DOS001-DOS004)."""
     facts = []
     # Periods are numbered by start date (content breaks ties), not by array position.
-    by_date = sorted(t.periods, key=lambda x: (x.start.earliest, x.start.latest, repr(x.period)))
+    by_date = ordered(
+        t.periods, key=lambda x: (x.start.earliest, x.start.latest), tie=lambda x: repr(x.period)
+    )
     numbers = {x.index: n for n, x in enumerate(by_date, 1)}
     for period in t.periods:
         number = numbers[period.index]

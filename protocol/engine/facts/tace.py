@@ -8,6 +8,7 @@ from typing import Any
 from protocol.dates import DateRange, PartialDate
 from protocol.engine.facts.base import Fact, ask_day, date_text, order_text, register
 from protocol.engine.listing import capped
+from protocol.engine.ordering import first as first_by
 from protocol.engine.timeline import Timeline, day_span, span_text
 
 __all__: list[str] = []  # the builders register themselves as subjects
@@ -131,7 +132,11 @@ def _first_progression(t: Timeline, p: Mapping[str, Any]) -> tuple[int, Any] | N
     ]
     # Ties on the date are broken by content, never by position in the array.
     return (
-        min(candidates, key=lambda c: (c[1].date.earliest, c[1].date.latest, repr(c[1])))
+        first_by(
+            candidates,
+            key=lambda c: (c[1].date.earliest, c[1].date.latest),
+            tie=lambda c: repr(c[1]),
+        )
         if candidates
         else None
     )
