@@ -118,6 +118,9 @@ def test_the_export_feeds_the_cohort_pipeline_like_canonical_files(mapping):
     expected = [json.loads(item.text) for item in want.items]
     for line in lines + expected:
         line.pop("source")
+    # Beside the canonical report, each finding names its REDCap form, instance and field.
+    origins = [f.pop("origin", None) for line in lines for f in line["findings"]]
+    assert any(o and o["system"] == "REDCap" for o in origins)
     assert lines == expected
 
 

@@ -162,7 +162,9 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
                     for baseline in context.baselines:
                         changes = baseline.counts(result)
                     texts = tuple(
-                        renderer.patient(result, submission.record, first_index + offset)
+                        renderer.patient(
+                            result, submission.record, first_index + offset, submission.origin
+                        )
                         for renderer in context.renderers
                     )
                 except Exception as error:  # one record's failure never stops the batch

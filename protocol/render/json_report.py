@@ -83,10 +83,22 @@ class JsonRenderer(Renderer):
             f'"as_of": {json_text(self.options.as_of)},\n"patients": [\n'
         )
 
-    def _patient(self, result: PatientResult, record: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The patient's object; with --baseline, each finding not met marked, and what resolved."""
+    def _patient(
+        self, result: PatientResult, record: Mapping[str, Any] | None, origin: Any = None
+    ) -> dict[str, Any]:
+        """The patient's object; with --baseline, each finding not met marked, and what
+        resolved; from a ``--from`` reader, where each finding's value lies in that system."""
         shown = self.shown(result, record)
         value = shown.to_dict()
+        if origin is not None:
+            for finding, item in zip(shown.findings, value.get("findings", []), strict=False):
+                found = origin.lookup(finding.location) if finding.location else None
+                if found is not None:
+                    item["origin"] = {
+                        "system": origin.system,
+                        "text": found.describe(),
+                        **found.to_dict(),
+                    }
         baseline = self.options.baseline
         if baseline is None:
             return value
@@ -102,9 +114,13 @@ class JsonRenderer(Renderer):
         return value
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
-        return json_text(self._patient(result, record))
+        return json_text(self._patient(result, record, origin))
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         yield '\n],\n"errors": [\n'
@@ -126,9 +142,13 @@ class JsonLinesRenderer(JsonRenderer):
         return json_text({"source": source, "errors": listed}) + "\n"
 
     def patient(
-        self, result: PatientResult, record: Mapping[str, Any] | None, index: int = 0
+        self,
+        result: PatientResult,
+        record: Mapping[str, Any] | None,
+        index: int = 0,
+        origin: Any = None,
     ) -> str:
-        return json_text(self._patient(result, record)) + "\n"
+        return json_text(self._patient(result, record, origin)) + "\n"
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
         line: dict[str, Any] = {"protocol": self._protocol()}
