@@ -268,3 +268,21 @@ def test_examples_integrations_give_a_pip_user_the_redcap_project_and_its_export
     assert code in (0, 1) and len(json.loads(report)["patients"]) == 20
     code, _, err = _run(capsys, "examples", "mine", "--integrations")
     assert code == 2 and "already exists" in err
+
+
+def test_a_site_no_record_has_is_an_error_not_a_clean_run(capsys) -> None:
+    # The examples' sites are JP-...; "JP-OSK-1" (a typo for JP-OSK-01) matches none of them.
+    code, _, err = _run(capsys, "check", "-q", "--site", "JP-OSK-1", str(EXAMPLES))
+    assert code == 2 and "no record has site_id 'JP-OSK-1'" in err
+
+
+def test_the_baseline_and_the_configuration_are_never_written_over(capsys, tmp_path) -> None:
+    code, _, _ = _run(capsys, "check", "-q", P02, "-o", "week1.json")
+    before = (tmp_path / "week1.json").read_bytes()
+    code, _, err = _run(capsys, "check", "-q", P02, "--baseline", "week1.json", "-o", "week1.json")
+    assert code == 2 and "also an input" in err
+    assert (tmp_path / "week1.json").read_bytes() == before
+    (tmp_path / "tacecheck.toml").write_text('fail-on = "important"\n', encoding="utf-8")
+    code, _, err = _run(capsys, "check", "-q", P02, "-o", "tacecheck.toml", "-f", "text")
+    assert code == 2 and "also an input" in err
+    assert (tmp_path / "tacecheck.toml").read_text(encoding="utf-8") == 'fail-on = "important"\n'

@@ -189,7 +189,10 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
     pack = load_pack(pack_name(args, config))
     try:
         selection = Selection.of(pack, args.select, args.ignore)
-        targets = plan_outputs(args.output, args.format, args.paths)
+        # Nothing the run reads may be written over: the records, and the baseline, the
+        # mapping and the configuration file too.
+        read = [*args.paths, *(str(f) for f in (args.baseline, args.mapping, config.path) if f)]
+        targets = plan_outputs(args.output, args.format, read)
     except (SelectionError, FormatError) as error:
         usage.error(str(error))
     spec = INPUTS[args.source_format]
@@ -237,4 +240,12 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
         )  # fmt: skip
     if any(target.path is not None for target in targets):
         print(summary_line(result, targets), file=sys.stderr)
+    if args.site is not None and result.summary.patients == 0 and result.summary.filtered_out:
+        # A mistyped site must not look like a clean run.
+        print(
+            f"tacecheck: no record has site_id {args.site!r}; {result.summary.filtered_out} "
+            "records of other sites were left out, so nothing was checked",
+            file=sys.stderr,
+        )
+        return 2
     return result.exit_code
