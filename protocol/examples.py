@@ -66,7 +66,7 @@ def write_examples(target: str | Path) -> list[Path]:
     return written
 
 
-def write_integrations(target: str | Path) -> list[Path]:
+def write_integrations(target: str | Path, source: Path | None = None) -> list[Path]:
     """Copy the shipped REDCap, SDTM and FHIR material (the REDCap data dictionary and
     example export, the mappings, SDTM and FHIR example datasets) into ``target``; never
     writes over a file. A pip-installed user gets them here, with the paths the README uses
@@ -74,17 +74,19 @@ def write_integrations(target: str | Path) -> list[Path]:
     from protocol._resources import integrations_dir
 
     try:
-        source = integrations_dir()
+        source = source or integrations_dir()  # the installed copy, unless another is named
     except FileNotFoundError as error:
         raise ExamplesError(str(error)) from None
     target = Path(target) / "integrations"
+    # Hidden files and caches are left out, judged below the folder (an installed package
+    # may itself live under a hidden folder such as .venv).
     files = sorted(
-        path.relative_to(source)
-        for path in source.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.parts)
-        and "__pycache__" not in path.parts
+        name
+        for name in (path.relative_to(source) for path in source.rglob("*") if path.is_file())
+        if not any(part.startswith(".") or part == "__pycache__" for part in name.parts)
     )
+    if not files:
+        raise ExamplesError(f"{source} holds no files; reinstall the package")
     clashes = [name for name in files if os.path.lexists(target / name)]
     if clashes:
         raise ExamplesError(

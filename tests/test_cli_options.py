@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from protocol.cli import main
+from protocol.examples import write_integrations
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -286,3 +287,15 @@ def test_the_baseline_and_the_configuration_are_never_written_over(capsys, tmp_p
     code, _, err = _run(capsys, "check", "-q", P02, "-o", "tacecheck.toml", "-f", "text")
     assert code == 2 and "also an input" in err
     assert (tmp_path / "tacecheck.toml").read_text(encoding="utf-8") == 'fail-on = "important"\n'
+
+
+def test_integrations_are_copied_from_a_package_installed_under_a_hidden_folder(
+    tmp_path,
+) -> None:
+    # A virtual environment is often .venv: the files below the package are not hidden.
+    installed = tmp_path / ".venv" / "site-packages" / "protocol" / "_data" / "integrations"
+    shutil.copytree(ROOT / "integrations", installed)
+    written = write_integrations(tmp_path / "out", source=installed)
+    shipped = [p for p in (ROOT / "integrations").rglob("*") if p.is_file()]
+    assert len(written) == len(shipped) > 0
+    assert (tmp_path / "out" / "integrations" / "redcap" / "tamai_mapping.yaml").is_file()
