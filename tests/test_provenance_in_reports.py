@@ -81,3 +81,8 @@ def test_an_sdtm_deviation_names_its_dataset_row_and_variable() -> None:
     )
     (row,) = [r for r in log if r["USUBJID"] == "P02" and r["DVREFID"] == "TRT001"]
     assert row["SOURCE"].endswith("; SDTM EX, USUBJID P02, EXSEQ 1, variable EXSTDTC")
+
+
+def test_the_html_page_names_the_redcap_place_under_the_pointer() -> None:
+    page = _redcap("-f", "html")
+    assert "REDCap form tace, instance 2, field tace_date + tace_date_prec" in page

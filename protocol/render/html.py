@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from protocol.findings import ATTENTION_ORDER, Finding, PatientResult, RecordError, Status
-from protocol.render.base import Renderer
+from protocol.render.base import Renderer, origin_of
 from protocol.render.baseline_marks import MARK_WORDS, mark_of, resolved_of
 from protocol.render.course import deviations, locate, parse_date, record_items
 from protocol.render.html_markup import badge, esc, table
@@ -139,10 +139,12 @@ class HtmlRenderer(CohortSections, Renderer):
         is_open = " open" if any(f.status in _OPEN_FOR for f in result.findings) else ""
         return (
             f'<details class="patient" {anchor}{is_open}><summary>{self._header(result)}</summary>'
-            f'<div class="body">{self._detail(result, record)}</div></details>'
+            f'<div class="body">{self._detail(result, record, origin)}</div></details>'
         )
 
-    def _detail(self, result: PatientResult, record: Mapping[str, Any] | None) -> str:
+    def _detail(
+        self, result: PatientResult, record: Mapping[str, Any] | None, origin: Any = None
+    ) -> str:
         parts = [f"<p><b>Group:</b> {esc(result.group)}: {esc(result.group_reason)}"]
         for name, text in endpoint_lines(result):
             parts.append(f"<br><b>{esc(name)}:</b> {esc(text)}")
@@ -161,8 +163,13 @@ class HtmlRenderer(CohortSections, Renderer):
             )
         parts.append(self._deviation_list(result, placed))
         parts.append(self._resolved(result.patient_id))
-        parts.append(self._findings(result.patient_id, result.findings))
+        parts.append(self._findings(result.patient_id, result.findings, origin))
         return "".join(parts)
+
+    @staticmethod
+    def _origin(origin: Any, location: str | None) -> str:
+        found = origin_of(origin, location)
+        return f'<br><span class="muted">{esc(found)}</span>' if found else ""
 
     def _ttp_note(self, result: PatientResult, record: Mapping[str, Any] | None) -> str:
         """Why the TTP event is a TACE when imaging showed progression before it."""
@@ -228,25 +235,22 @@ class HtmlRenderer(CohortSections, Renderer):
         )
         return f'<h4>Resolved since the baseline</h4><ul class="resolved">{items}</ul>'
 
-    def _findings(self, patient_id: str, findings: Sequence[Finding]) -> str:
+    def _findings(self, patient_id: str, findings: Sequence[Finding], origin: Any = None) -> str:
+        # The page lists every finding (the table folds away); only the text report
+        # collapses met and n/a rules by default.
         rank = {status: i for i, status in enumerate(ATTENTION_ORDER)}
         shown = sorted(findings, key=lambda f: rank[f.status])
-        hidden = 0
-        if not self.options.verbose:
-            kept = [f for f in shown if f.status not in {Status.MET, Status.NOT_APPLICABLE}]
-            hidden, shown = len(shown) - len(kept), kept
         rows = [
             ('<tr class="nm">' if f.status is Status.NOT_MET else "<tr>")
             + f"<td><code>{esc(f.rule)}</code></td><td>{esc(f.name)}</td>"
             f"<td>{self._label(patient_id, f)}</td>"
             f"<td>{esc(f.importance or '')}</td><td>{esc(f.message)}</td>"
-            f"<td><code>{esc(f.location or '')}</code></td></tr>"
+            f"<td><code>{esc(f.location or '')}</code>{self._origin(origin, f.location)}</td></tr>"
             for f in shown
         ]
-        note = f'<p class="muted">{hidden} met or n/a findings left out.</p>' if hidden else ""
         listing = table(["rule", "name", "status", "importance", "message", "location"], rows)
         head = f"<summary>All findings ({len(findings)})</summary>"
-        return f"<details open>{head}{listing}{note}</details>"
+        return f"<details open>{head}{listing}</details>"
 
 
 def _label_class(finding: Finding) -> str:
