@@ -90,6 +90,9 @@ def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     yield Site(server, tokens, client, artifacts)
     client.close()
     server.stop()
+    # Kept with the screenshots: the request log (routes and statuses, no values) explains
+    # a test that failed on a machine no one can look at afterwards.
+    shutil.copyfile(folder / "server.log", artifacts / "server.log")
 
 
 @pytest.fixture(scope="session", name="browser")
@@ -121,6 +124,16 @@ def open_page(browser: Any, site: Site, width: int = 1400) -> Any:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.script_errors = errors
+    # Every 401 that sends the page back to sign-in (not the session look-up on load, which
+    # is 401 before anyone signs in), so a test can say by which request.
+    unauthorized: list[str] = []
+
+    def watch(response: Any) -> None:
+        if response.status == 401 and "/v1/session" not in response.url:
+            unauthorized.append(f"{response.request.method} {response.url}")
+
+    page.on("response", watch)
+    page.unauthorized = unauthorized
     page.goto(site.url + "/")
     return page
 

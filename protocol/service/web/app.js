@@ -297,6 +297,7 @@ Object.assign(hooks, { ended, openPatient, renderPatient, loadTimeline, loadHist
 
 (async () => {
   const answer = await api.resume();
-  if (answer.ok) await signedIn();
-  else showSignIn();
+  if (answer.ok) await signedIn(); // resume() began the session it found
+  // A slow "no session" may arrive after the user signed in meanwhile: keep that session.
+  else if (!api.session) showSignIn();
 })();
