@@ -44,16 +44,14 @@ def _files(folder: Path) -> list[Path]:
     )
 
 
-def write_examples(target: str | Path) -> list[Path]:
-    """Copy every example into ``target`` (made if need be); never writes over a file."""
-    source = examples_dir()
-    target = Path(target)
-    files = _files(source)
+def _copy_new(source: Path, target: Path, files: list[Path], kind: str, what: str) -> list[Path]:
+    """Copy ``files`` (relative to ``source``) below ``target``, all or none written over
+    nothing: a clash anywhere is refused before a file is written."""
     clashes = [name for name in files if os.path.lexists(target / name)]
     if clashes:
         raise ExamplesError(
-            f"{target / clashes[0]} already exists ({len(clashes)} of the {len(files)} example "
-            "files would be written over); give an empty or new folder"
+            f"{target / clashes[0]} already exists ({len(clashes)} of the {len(files)} {kind} "
+            "would be written over); give an empty or new folder"
         )
     written = []
     try:
@@ -62,8 +60,14 @@ def write_examples(target: str | Path) -> list[Path]:
             shutil.copyfile(source / name, target / name)
             written.append(target / name)
     except OSError as error:
-        raise ExamplesError(f"cannot write the examples to {target}: {error.strerror}") from None
+        raise ExamplesError(f"cannot write {what} to {target}: {error.strerror}") from None
     return written
+
+
+def write_examples(target: str | Path) -> list[Path]:
+    """Copy every example into ``target`` (made if need be); never writes over a file."""
+    source = examples_dir()
+    return _copy_new(source, Path(target), _files(source), "example files", "the examples")
 
 
 def write_integrations(target: str | Path, source: Path | None = None) -> list[Path]:
@@ -77,7 +81,6 @@ def write_integrations(target: str | Path, source: Path | None = None) -> list[P
         source = source or integrations_dir()  # the installed copy, unless another is named
     except FileNotFoundError as error:
         raise ExamplesError(str(error)) from None
-    target = Path(target) / "integrations"
     # Hidden files and caches are left out, judged below the folder (an installed package
     # may itself live under a hidden folder such as .venv).
     files = sorted(
@@ -87,18 +90,4 @@ def write_integrations(target: str | Path, source: Path | None = None) -> list[P
     )
     if not files:
         raise ExamplesError(f"{source} holds no files; reinstall the package")
-    clashes = [name for name in files if os.path.lexists(target / name)]
-    if clashes:
-        raise ExamplesError(
-            f"{target / clashes[0]} already exists ({len(clashes)} of the {len(files)} files "
-            "would be written over); give an empty or new folder"
-        )
-    written = []
-    try:
-        for name in files:
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / name, target / name)
-            written.append(target / name)
-    except OSError as error:
-        raise ExamplesError(f"cannot write to {target}: {error.strerror}") from None
-    return written
+    return _copy_new(source, Path(target) / "integrations", files, "files", "the integrations")
