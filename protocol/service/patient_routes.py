@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request
@@ -168,6 +169,35 @@ CORRECT = {
 DELETE = {"reason": Field(str, True, "why the event is removed")}
 
 
+async def _change_events(
+    svc: Any,
+    request: Request,
+    user: User,
+    patient_id: str,
+    if_match: str | None,
+    spec: dict[str, Field],
+    action: str,
+    change: Callable[[dict[str, Any], dict[str, Any], str], Any],
+) -> Any:
+    """One event written as a new version: the body read against ``spec``, the version
+    replaced named by If-Match, ``change(record, body, source)`` applied, the findings back."""
+    expected = parse_if_match(if_match)
+    body = envelope(await read_json(request, svc.body_limit), spec)
+    source = f"patients/{patient_id}"
+    reason = body.get("reason") or f"new data: {body.get('kind')}"
+    version, result = await _run(
+        _event_write,
+        svc,
+        patient_id,
+        expected,
+        user.name,
+        reason,
+        action,
+        lambda record: change(record, body, source),
+    )
+    return await _answer(svc, version, result, 200)
+
+
 @router.post("/{patient_id}/events", openapi_extra=body_doc("add_event"))
 async def add_event(
     user: Annotated[User, caller(Action.WRITE)],
@@ -177,22 +207,10 @@ async def add_event(
     if_match: IfMatch = None,
 ) -> Any:
     """Add one event; the answer is the new version with its updated findings."""
-    expected = parse_if_match(if_match)
-    body = envelope(await read_json(request, svc.body_limit), ADD)
-    kind, event = body["kind"], body["event"]
-    source = f"patients/{patient_id}"
-    reason = body.get("reason") or f"new data: {kind}"
-    version, result = await _run(
-        _event_write,
-        svc,
-        patient_id,
-        expected,
-        user.name,
-        reason,
-        "add_event",
-        lambda record: ev.add_event(record, kind, event, source),
-    )
-    return await _answer(svc, version, result, 200)
+    return await _change_events(
+        svc, request, user, patient_id, if_match, ADD, "add_event",
+        lambda record, body, source: ev.add_event(record, body["kind"], body["event"], source),
+    )  # fmt: skip
 
 
 @router.put("/{patient_id}/events/{kind}/{index}", openapi_extra=body_doc("correct_event"))
@@ -206,20 +224,10 @@ async def correct_event(
     if_match: IfMatch = None,
 ) -> Any:
     """Replace one event (a correction, with a reason); earlier versions keep the old one."""
-    expected = parse_if_match(if_match)
-    body = envelope(await read_json(request, svc.body_limit), CORRECT)
-    source = f"patients/{patient_id}"
-    version, result = await _run(
-        _event_write,
-        svc,
-        patient_id,
-        expected,
-        user.name,
-        body["reason"],
-        "correct_event",
-        lambda record: ev.correct_event(record, kind, index, body["event"], source),
-    )
-    return await _answer(svc, version, result, 200)
+    return await _change_events(
+        svc, request, user, patient_id, if_match, CORRECT, "correct_event",
+        lambda record, body, source: ev.correct_event(record, kind, index, body["event"], source),
+    )  # fmt: skip
 
 
 @router.delete("/{patient_id}/events/{kind}/{index}", openapi_extra=body_doc("delete_event"))
@@ -233,20 +241,10 @@ async def delete_event(
     if_match: IfMatch = None,
 ) -> Any:
     """Remove one event (with a reason) as a new version; nothing is erased."""
-    expected = parse_if_match(if_match)
-    body = envelope(await read_json(request, svc.body_limit), DELETE)
-    source = f"patients/{patient_id}"
-    version, result = await _run(
-        _event_write,
-        svc,
-        patient_id,
-        expected,
-        user.name,
-        body["reason"],
-        "delete_event",
-        lambda record: ev.delete_event(record, kind, index, source),
-    )
-    return await _answer(svc, version, result, 200)
+    return await _change_events(
+        svc, request, user, patient_id, if_match, DELETE, "delete_event",
+        lambda record, _body, source: ev.delete_event(record, kind, index, source),
+    )  # fmt: skip
 
 
 def _read(svc: Service, patient_id: str, number: int | None, as_of: Any) -> Any:
