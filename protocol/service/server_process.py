@@ -27,12 +27,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``serve --db URL`` on 127.0.0.1:PORT, its output (the request log) in ``log_path``."""
+    """``tacecheck serve --db URL`` on 127.0.0.1:PORT, its output (the request log) in
+    ``log_path``; ``extra`` options and ``env`` variables are added to the command."""
 
-    def __init__(self, db_url: str, log_path: Path, *extra: str) -> None:
+    def __init__(
+        self, db_url: str, log_path: Path, *extra: str, env: dict[str, str] | None = None
+    ) -> None:
         self.db_url = db_url
         self.log_path = log_path
         self.extra = extra
+        self.env = env or {}
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -44,9 +48,10 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> ServerProcess:
         self.port = free_port()
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()/kill()
-        command = [sys.executable, "-m", "protocol.service", "serve", "--db", self.db_url]
+        # The command a user types: tacecheck serve.
+        command = [sys.executable, "-m", "protocol.cli", "serve", "--db", self.db_url]
         command += ["--port", str(self.port), *self.extra]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         self.process = subprocess.Popen(
             command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
         )
@@ -82,6 +87,9 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait(10)
         self._close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def _close(self) -> None:
         if self._log is not None:
