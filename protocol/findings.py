@@ -132,23 +132,6 @@ class PatientResult:
     as_of_basis: str | None = None  # "option", "data_cutoff_date" or "today"
     as_of_reason: str | None = None  # why that as-of date, in words
 
-    def endpoint_lines(self) -> list[tuple[str, str]]:
-        """(``TTP``/``OS``, what it is in words) for each endpoint computed or explained."""
-        out = []
-        for name, endpoint in self.endpoints.items():
-            if endpoint is not None:
-                kind = "event" if endpoint.event else "censored"
-                out.append(
-                    (
-                        name.upper(),
-                        f"{endpoint.months} months ({endpoint.days} days, {kind}: "
-                        f"{endpoint.end_reason} on {endpoint.end}, from {endpoint.start})",
-                    )
-                )
-            elif name in self.endpoint_notes and self.group != "unassigned":
-                out.append((name.upper(), self.endpoint_notes[name]))
-        return out
-
     def statuses(self, rule: str) -> list[Status]:
         return [f.status for f in self.findings if f.rule == rule]
 
