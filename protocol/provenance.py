@@ -12,10 +12,15 @@ processes and serialises with :meth:`Provenance.to_dict`.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-__all__ = ["Origin", "Provenance"]
+from protocol.findings import RecordError
+from protocol.records.sources import RawRecord
+
+__all__ = ["Origin", "Provenance", "raw_records"]
 
 
 class Origin(Protocol):
@@ -61,3 +66,19 @@ class Provenance(Generic[OriginT]):
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return {pointer: origin.to_dict() for pointer, origin in self.origins.items()}
+
+
+def raw_records(items: Iterable[Any]) -> Iterator[RawRecord]:
+    """The pipeline's input from a reader's items: a RecordError, or a built record (its
+    ``source``, ``record`` — None when it could not be built — ``errors`` and
+    ``provenance``). One RawRecord per canonical record (JSON bytes, kind ``file``, the
+    provenance as its origin) and one per error."""
+    for item in items:
+        if isinstance(item, RecordError):
+            yield RawRecord(item.source, error=item)
+        elif item.record is None:
+            for error in item.errors:
+                yield RawRecord(error.source, error=error)
+        else:
+            raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
+            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)

@@ -8,13 +8,13 @@ referring to a Patient not in the input). :func:`read_fhir` makes the RawRecord 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from protocol.fhir.assembly import Assembled, fhir_records
 from protocol.fhir.mapping import FhirMapping, default_mapping_path, load_mapping
 from protocol.findings import RecordError
+from protocol.provenance import raw_records
 from protocol.records.sources import RawRecord
 
 __all__ = ["fhir_reader", "patient_records", "read_fhir"]
@@ -37,15 +37,7 @@ def read_fhir(
     path: str | Path, mapping: FhirMapping | str | Path | None = None
 ) -> Iterator[RawRecord]:
     """One RawRecord per canonical record (JSON bytes, kind ``file``), one per error."""
-    for item in patient_records(path, mapping):
-        if isinstance(item, RecordError):
-            yield RawRecord(item.source, error=item)
-        elif item.record is None:
-            for error in item.errors:
-                yield RawRecord(error.source, error=error)
-        else:
-            raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
-            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)
+    return raw_records(patient_records(path, mapping))
 
 
 def fhir_reader(

@@ -11,12 +11,12 @@ through the same code with :func:`records_from_api`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from protocol.findings import RecordError
+from protocol.provenance import raw_records
 from protocol.records.sources import RawRecord
 from protocol.records.validation import field_is_valid
 from protocol.redcap.assembly import Assembled, assemble
@@ -109,12 +109,4 @@ def records_from_api(
 def read_redcap(paths: Iterable[str | Path], mapping: Mapping) -> Iterator[RawRecord]:
     """The pipeline's input: one RawRecord per canonical record (JSON bytes, kind ``file``),
     and one per error (a record with several problems gives one item per problem)."""
-    for item in redcap_records(paths, mapping):
-        if isinstance(item, RecordError):
-            yield RawRecord(item.source, error=item)
-        elif item.record is None:
-            for error in item.errors:
-                yield RawRecord(error.source, error=error)
-        else:
-            raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
-            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)
+    return raw_records(redcap_records(paths, mapping))

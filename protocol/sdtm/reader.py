@@ -10,11 +10,11 @@ that ``run_cohort``'s chunks are made of, as :func:`protocol.redcap.read_redcap`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from protocol.findings import RecordError
+from protocol.provenance import raw_records
 from protocol.records.sources import RawRecord
 from protocol.sdtm.assembly import WHAT, Assembled, assemble_study
 from protocol.sdtm.datasets import read_folder
@@ -71,18 +71,14 @@ def read_sdtm(
     (``"check"``)."""
     if not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping or default_mapping_path())
-    for item in sdtm_records(folder, mapping):
-        if isinstance(item, RecordError):
-            yield RawRecord(item.source, error=item)
-        elif item.record is None:
-            for error in item.errors:
-                yield RawRecord(error.source, error=error)
-        elif item.not_collected and incomplete == "hold":
-            error = held_back(item, mapping)
-            yield RawRecord(error.source, error=error)
-        else:
-            raw = json.dumps(item.record, ensure_ascii=False).encode("utf-8")
-            yield RawRecord(item.source, raw, "file", size=len(raw), origin=item.provenance)
+
+    def held(items: Iterable[Assembled | RecordError]) -> Iterator[Assembled | RecordError]:
+        for item in items:
+            built = not isinstance(item, RecordError) and item.record is not None
+            hold = built and item.not_collected and incomplete == "hold"
+            yield held_back(item, mapping) if hold else item
+
+    return raw_records(held(sdtm_records(folder, mapping)))
 
 
 def sdtm_reader(
