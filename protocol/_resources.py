@@ -7,10 +7,12 @@ source checkout or editable install reads them from the repository's top-level
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-__all__ = ["integrations_dir", "rules_dir", "schema_path", "schemas_dir"]
+__all__ = ["integrations_dir", "rules_dir", "schema_path", "schema_validator", "schemas_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -46,3 +48,15 @@ def integrations_dir() -> Path:
 def schema_path(name: str) -> Path:
     """The path of one bundled schema, e.g. ``patient-record``."""
     return schemas_dir() / f"{name}.schema.json"
+
+
+@cache
+def schema_validator(name: str) -> Any:
+    """A checked validator of one bundled schema, of the draft its ``$schema`` names."""
+    from jsonschema.validators import validator_for
+
+    with schema_path(name).open(encoding="utf-8") as handle:
+        schema = json.load(handle)
+    kind = validator_for(schema)
+    kind.check_schema(schema)
+    return kind(schema)

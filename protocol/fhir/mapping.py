@@ -6,17 +6,14 @@ written ``system|code``; here they become ``(system, code)`` keys.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from protocol._resources import schema_path
+from protocol._resources import schema_validator
 
 __all__ = ["Codes", "FhirMapping", "FhirMappingError", "default_mapping_path", "load_mapping"]
 
@@ -63,12 +60,8 @@ class FhirMapping:
     action_taken: Codes
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    with schema_path("fhir-mapping").open(encoding="utf-8") as handle:
-        schema = json.load(handle)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+def _validator() -> Any:
+    return schema_validator("fhir-mapping")
 
 
 def mapping_from_data(data: Any, source: str) -> FhirMapping:

@@ -7,16 +7,13 @@ in the file (``record.tace.items.date.precision.choices.1``).
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from protocol._resources import schema_path
+from protocol._resources import schema_validator
 from protocol.redcap.dictionary import Dictionary, DictionaryError, load_dictionary
 from protocol.redcap.mapping import Mapping, MappingError
 from protocol.redcap.mapping_check import MappingCheck
@@ -24,12 +21,8 @@ from protocol.redcap.mapping_check import MappingCheck
 __all__ = ["load_mapping", "mapping_from_data", "schema_problems"]
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    with schema_path("redcap-mapping").open(encoding="utf-8") as handle:
-        schema = json.load(handle)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+def _validator() -> Any:
+    return schema_validator("redcap-mapping")
 
 
 def _place(path: Any) -> str:

@@ -13,14 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft201909Validator
 from jsonschema.exceptions import best_match
 
-from protocol._resources import schema_path
+from protocol._resources import schema_validator
 from protocol.sdtm.datasets import Column, Dataset, DatasetProblem, plain
 
 __all__ = ["dataset_json_document", "read_dataset_json", "schema_problems", "write_dataset_json"]
@@ -28,12 +26,8 @@ __all__ = ["dataset_json_document", "read_dataset_json", "schema_problems", "wri
 SCHEMA = "dataset-json-1-1"
 
 
-@cache
-def _validator() -> Draft201909Validator:
-    with schema_path(SCHEMA).open(encoding="utf-8") as handle:
-        schema = json.load(handle)
-    Draft201909Validator.check_schema(schema)
-    return Draft201909Validator(schema)
+def _validator() -> Any:
+    return schema_validator(SCHEMA)
 
 
 def _pointer(path: Iterable[Any]) -> str:

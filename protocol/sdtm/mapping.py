@@ -9,17 +9,14 @@ a number, a code) comes from the record format; which variable and which codes, 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from protocol._resources import schema_path
+from protocol._resources import schema_validator
 
 __all__ = [
     "FIELDS",
@@ -130,12 +127,8 @@ class Mapping:
         return list(dict.fromkeys(names))
 
 
-@cache
-def _validator() -> Draft202012Validator:
-    with schema_path("sdtm-mapping").open(encoding="utf-8") as handle:
-        schema = json.load(handle)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+def _validator() -> Any:
+    return schema_validator("sdtm-mapping")
 
 
 def _place(path: Any) -> str:
