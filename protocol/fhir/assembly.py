@@ -120,23 +120,9 @@ class _Patient:
         problem only the format sees is pointed at the resource element it came from."""
         from dataclasses import replace
 
-        from protocol.records import load_record
+        from protocol.records import in_field_order, load_record
 
-        order = (
-            "schema_version",
-            "patient_id",
-            "cohort",
-            "site_id",
-            "diagnosis",
-            "tace",
-            "imaging",
-            "sorafenib",
-            "adverse_events",
-            "death_date",
-            "last_contact_date",
-            "data_cutoff_date",
-        )
-        record = {key: self.record[key] for key in order if key in self.record}
+        record = in_field_order(self.record)
         _model, problems = load_record(record, self.entry.where)
         for error in problems:
             origin = self.provenance.lookup(error.location)

@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import fields, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError as ModelError
@@ -26,11 +27,24 @@ from protocol.records.validation import (
 __all__ = [
     "PatientRecord",
     "Submission",
+    "in_field_order",
     "load_record",
     "non_json_values",
     "read_sources",
     "record_schema",
 ]
+
+
+@cache
+def _field_order() -> tuple[str, ...]:
+    return tuple(record_schema()["properties"])
+
+
+def in_field_order(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its top-level fields in the schema's order (a record a reader
+    built shows and reports like a canonical file)."""
+    order = _field_order()
+    return {key: record[key] for key in order if key in record}
 
 
 def load_record(

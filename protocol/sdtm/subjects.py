@@ -12,28 +12,12 @@ from dataclasses import replace
 from typing import Any
 
 from protocol.findings import RecordError
-from protocol.records import load_record
+from protocol.records import in_field_order, load_record
 from protocol.sdtm.assembly import USUBJID, Assembled, Study, _Subject
 from protocol.sdtm.mapping import LISTS
 from protocol.sdtm.values import MISSING, ValueProblem, read_value
 
 __all__ = ["assemble_subjects"]
-
-_ORDER = (
-    "schema_version",
-    "patient_id",
-    "cohort",
-    "site_id",
-    "diagnosis",
-    "tace",
-    "imaging",
-    "sorafenib",
-    "adverse_events",
-    "withdrawal",
-    "death_date",
-    "last_contact_date",
-    "data_cutoff_date",
-)
 
 
 def _supplemental(study: Study, subject: _Subject, spec: Any) -> Any:
@@ -170,7 +154,7 @@ def _one(study: Study, usubjid: str, dm_index: int, folder: str) -> Assembled:
             record[name] = items
     _death(study, subject, record)
     source = f"{folder} USUBJID {usubjid}"
-    ordered = {key: record[key] for key in _ORDER if key in record}
+    ordered = in_field_order(record)
     if subject.errors:
         return Assembled(source, usubjid, None, subject.errors, subject.provenance)
     _model, problems = load_record(ordered, source)
