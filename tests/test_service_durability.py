@@ -95,10 +95,16 @@ def test_acknowledged_writes_survive_kill_9(setup: tuple[str, str, Path]) -> Non
     try:
         with httpx.Client(base_url=restarted.base_url, timeout=10) as http:
             for patient, versions in acknowledged.items():
-                history = http.get(
+                answer = http.get(
                     f"/v1/patients/{patient}/history",
                     headers={"Authorization": f"Bearer {token}"},
-                ).json()["versions"]
+                )
+                if not versions and answer.status_code == 404:
+                    # Its creation was never acknowledged (the request timed out on a loaded
+                    # machine, or the kill came first): it may or may not have been stored.
+                    continue
+                assert answer.status_code == 200, answer.text
+                history = answer.json()["versions"]
                 numbers = [v["version"] for v in history]
                 assert numbers == list(range(1, len(numbers) + 1))
                 assert set(versions) <= set(numbers)  # every acknowledged write is there
