@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,12 +26,16 @@ def check(
     as_of: date | None = None,
     pack: Pack | str | None = None,
     source: str = "<record>",
+    not_collected: Mapping[str, str] | None = None,
 ) -> PatientResult | list[RecordError]:
-    """Check one decoded record: its result, or the errors that stop it being checked."""
+    """Check one decoded record: its result, or the errors that stop it being checked.
+
+    ``not_collected`` names the record sections its source did not collect, with why
+    (``{"tace": "no PR dataset"}``): the rules that read them are not evaluable."""
     model, errors = load_record(record, source)
     if model is None:
         return errors
-    return check_record(model, _pack(pack), as_of, source)
+    return check_record(model, _pack(pack), as_of, source, not_collected)
 
 
 def check_many(

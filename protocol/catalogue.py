@@ -26,6 +26,7 @@ def print_rules(pack: Pack, style: str) -> int:
             "cohorts": list(rule.cohorts),
             "family": rule.family,
             "protocol_ref": rule.protocol_ref,
+            "reads": list(rule.reads),
         }
         for rule in pack.rules
     ]
@@ -35,11 +36,11 @@ def print_rules(pack: Pack, style: str) -> int:
         return 0
     if style == "markdown":
         print(f"# {pack.id} v{pack.version}: {pack.title}\n")
-        print("| code | name | kind | importance | cohorts |")
-        print("|---|---|---|---|---|")
+        print("| code | name | kind | importance | cohorts | needs |")
+        print("|---|---|---|---|---|---|")
         for row in rows:
             cells = [row["code"], f"`{row['name']}`", row["kind"], row["importance"] or ""]
-            cells.append(", ".join(row["cohorts"]))
+            cells += [", ".join(row["cohorts"]), ", ".join(row["reads"])]
             print("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
         return 0
     print(f"{pack.id} v{pack.version}: {pack.title}")
@@ -62,6 +63,7 @@ def print_explanation(pack_id: str, code: str) -> int:
     importance = f", importance {rule.importance}" if rule.importance else ""
     print(f"kind {rule.kind}{importance}; cohorts: {', '.join(rule.cohorts)}")
     print(f"protocol reference: {rule.protocol_ref}")
+    print(f"needs: {', '.join(rule.reads)} (not evaluable when the source did not collect one)")
     print(f"defined in: {rule.file}:{rule.line}")
     for title, key in [
         ("What it checks", "checks"),

@@ -36,11 +36,16 @@ OriginT = TypeVar("OriginT", bound=Origin)
 
 @dataclass(slots=True)
 class Provenance(Generic[OriginT]):
-    """JSON Pointer -> origin for one canonical record; ``system`` names the source."""
+    """JSON Pointer -> origin for one canonical record; ``system`` names the source.
+
+    ``not_collected`` maps the record sections the source did not collect (an SDTM folder
+    without PR: ``tace``) to why, in words; the checker makes every rule that reads one not
+    evaluable (:mod:`protocol.engine.not_collected`)."""
 
     system: ClassVar[str] = ""
     subject: str
     origins: dict[str, OriginT] = field(default_factory=dict)
+    not_collected: dict[str, str] = field(default_factory=dict)
 
     def add(self, pointer: str, origin: OriginT) -> None:
         self.origins[pointer] = origin

@@ -17,6 +17,7 @@ import pytest
 
 from protocol import check
 from protocol.findings import RecordError, Status
+from protocol.packs import load_pack
 from protocol.sdtm import MappingError, load_mapping, read_sdtm, sdtm_records
 from protocol.sdtm.mapping import mapping_from_data
 from protocol.sdtm.writer import sdtm_tables, write_tables
@@ -85,20 +86,71 @@ def test_the_bad_data_fixture_names_file_row_and_variable_and_checks_the_rest() 
     assert "not in DM" in text["/sorafenib (EX.USUBJID)"]
 
 
-def test_a_folder_without_pr_and_rs_says_so_and_holds_its_subjects_back() -> None:
+def test_a_folder_without_pr_and_rs_says_so_and_checks_what_there_is() -> None:
     folder = EXAMPLES / "no-pr-rs"  # XPT: DM, SUPPDM, MH, EX, AE, DS of the 24 examples
     raws = list(read_sdtm(folder, MAPPING))
     errors = [raw.error for raw in raws if raw.error is not None]
-    assert len(raws) == len(errors) == 2 + 24  # two folder messages, then one per subject
-    first, second = errors[0], errors[1]
+    assert len(errors) == 2 and len(raws) == 2 + 24  # two folder messages, then 24 records
+    first, second = errors
     assert (first.location, second.location) == ("/tace (PR)", "/imaging (RS)")
     assert "no PR dataset" in first.message and "TACE procedures" in first.message
+    assert "not evaluable" in first.message
     assert "no RS dataset" in second.message
-    held = errors[2]
-    assert held.patient_id == "P01" and held.location == "/tace (PR)"
-    assert "not checked" in held.message and "not collected" in held.message
-    checked = [raw for raw in read_sdtm(folder, MAPPING, incomplete="check") if raw.raw]
-    assert len(checked) == 24  # on request, checked with what there is
+    for raw in raws[2:]:
+        assert raw.origin.not_collected == {"tace": "no PR dataset", "imaging": "no RS dataset"}
+        assert b'"tace"' not in raw.raw and b'"imaging"' not in raw.raw
+    held = [raw.error for raw in read_sdtm(folder, MAPPING, incomplete="hold")]
+    assert len(held) == 26 and held[2].patient_id == "P01"  # on request, held back instead
+    assert "not checked" in held[2].message and "not collected" in held[2].message
+
+
+def test_without_pr_and_rs_the_rules_reading_them_are_not_evaluable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Through the command line, as a sponsor would run it. Each subject's rules that read
+    neither TACE nor imaging answer as on the complete canonical example (their reads are
+    checked in test_engine_not_collected); those that read either are not evaluable, and so
+    are TRT001, TRT002 and the group while eligibility is undetermined."""
+    from protocol.cli import main
+
+    code = main(["check", "--from", "sdtm", str(EXAMPLES / "no-pr-rs"), "-f", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 2  # the two missing datasets are input errors
+    assert [e["location"] for e in report["errors"]] == ["/tace (PR)", "/imaging (RS)"]
+    pack = load_pack("tamai-2017")
+    patients = {p["patient_id"]: p for p in report["patients"]}
+    assert len(patients) == 24
+    canonical = [json.loads(path.read_text("utf-8")) for path in (ROOT / "examples").glob("*.json")]
+    by_id = {record["patient_id"]: record for record in canonical}
+    for patient_id, patient in sorted(patients.items()):
+        whole = check(by_id[patient_id], pack=pack)
+        assert not isinstance(whole, list)
+        expected = {f.rule: (str(f.status), f.message) for f in whole.findings}
+        found: dict[str, list[dict[str, Any]]] = {}
+        for finding in patient["findings"]:
+            found.setdefault(finding["rule"], []).append(finding)
+        undetermined = patient["eligibility"] == "undetermined"
+        for rule in pack.rules_for(patient["cohort"]):
+            reads = set(rule.reads)
+            if reads & {"tace", "imaging"} or ("eligibility" in reads and undetermined):
+                (only,) = found[rule.code]
+                assert only["status"] == "not_evaluable", (patient_id, rule.code)
+                assert "not collected for this patient" in only["message"]
+            elif "eligibility" not in reads:
+                got = {(f["status"], f["message"]) for f in found[rule.code]}
+                want = {(str(f.status), f.message) for f in whole.findings if f.rule == rule.code}
+                assert got == want, (patient_id, rule.code)
+        assert expected  # the canonical example was checked
+        if undetermined:  # a control's eligibility (CTL001, CTL002) reads no imaging
+            read = (
+                "TACE procedures and tumour response assessments"
+                if patient["cohort"] == "sorafenib_after_tace"
+                else "TACE procedures"
+            )
+            assert patient["group"] == "unassigned"
+            assert patient["group_reason"].startswith(f"Not assigned: {read} not collected")
+    # P22 is resectable: ELG001, read from MH, is not met whatever PR and RS would say.
+    assert patients["P22"]["eligibility"] == "ineligible"
 
 
 def test_a_folder_without_dm_reads_no_subject(tmp_path: Path) -> None:
@@ -146,7 +198,9 @@ def test_a_file_named_xpt_that_is_not_one_is_named(tmp_path: Path) -> None:
     assert "not a readable SAS transport file" in errors[0].message
     assert "no EX dataset" in errors[1].message
     assert "sorafenib" not in records["P01"]
-    held = [raw.error for raw in read_sdtm(folder, MAPPING) if raw.error is not None]
+    raws = list(read_sdtm(folder, MAPPING))
+    assert raws[-1].origin.not_collected == {"sorafenib": "no EX dataset"}
+    held = [raw.error for raw in read_sdtm(folder, MAPPING, "hold") if raw.error is not None]
     assert held[-1].patient_id == "P01" and held[-1].location == "/sorafenib (EX)"
     assert "sorafenib dosing (EX) were not collected" in held[-1].message
 

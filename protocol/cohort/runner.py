@@ -156,7 +156,10 @@ def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -
             model, errors = load_record(submission.record, submission.source)
             if model is not None:
                 try:
-                    full = check_record(model, context.pack, context.as_of, submission.source)
+                    unknown = getattr(submission.origin, "not_collected", None)
+                    full = check_record(
+                        model, context.pack, context.as_of, submission.source, unknown
+                    )
                     result = choices.selection.apply(full)
                     changes = None
                     for baseline in context.baselines:

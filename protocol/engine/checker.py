@@ -17,6 +17,7 @@ from typing import Any
 from protocol.engine.durable_adapter import engine_for, fact_id
 from protocol.engine.endpoints import endpoints
 from protocol.engine.facts import SUBJECTS, Fact, measure
+from protocol.engine.not_collected import blocked_sections, group_reason, overrule
 from protocol.engine.timeline import Timeline
 from protocol.findings import Eligibility, Finding, PatientResult, Status
 from protocol.packs.model import Pack, Rule
@@ -157,9 +158,18 @@ def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str],
 
 
 def check_record(
-    record: PatientRecord, pack: Pack, as_of: date | None = None, source: str = ""
+    record: PatientRecord,
+    pack: Pack,
+    as_of: date | None = None,
+    source: str = "",
+    not_collected: Mapping[str, str] | None = None,
 ) -> PatientResult:
-    """Every applicable rule's finding, eligibility, group and endpoints for one patient."""
+    """Every applicable rule's finding, eligibility, group and endpoints for one patient.
+
+    ``not_collected`` maps record sections the source did not collect to why, in words
+    (``{"tace": "no PR dataset in sdtm/"}``): every rule reading one is not evaluable
+    (:mod:`protocol.engine.not_collected`)."""
+    missing = not_collected or {}
     when, as_of_basis, as_of_reason = as_of_for(record, as_of)
     timeline = Timeline(record, when)
     rules = pack.rules_for(record.cohort)
@@ -174,6 +184,9 @@ def check_record(
         }
         fired = _first_fired(session.assert_facts([f for fs in facts.values() for f in fs]))
         findings = _findings(first_rules, facts, fired, params)
+        blocked: list[str] = []
+        if missing:
+            findings, blocked = overrule(first_rules, findings, missing, params)
         eligibility, failed = eligibility_of(findings)
         context = {"eligibility": str(eligibility), "failed_rules": failed}
         later = {
@@ -181,7 +194,12 @@ def check_record(
             for subject in {r.subject for r in later_rules} | {pack.group.subject}
         }
         fired = _first_fired(session.assert_facts([f for fs in later.values() for f in fs]))
-    findings += _findings(later_rules, later, fired, params)
+    later_findings = _findings(later_rules, later, fired, params)
+    if missing:
+        later_findings, _ = overrule(
+            later_rules, later_findings, missing, params, eligibility, blocked
+        )
+    findings += later_findings
     order = {rule.code: position for position, rule in enumerate(rules)}
     findings.sort(key=lambda f: order[f.rule])
     ((group, reason, fact, _values),) = _resolve(
@@ -191,6 +209,9 @@ def check_record(
     if fact is not None:
         index = fired.get((pack.group.code, fact_id(fact)), pack.group.otherwise.index)
         basis = pack.group.outcome(index).label
+    unknown = blocked_sections(pack.group, missing, eligibility, blocked) if missing else []
+    if unknown:
+        group, reason, basis = "unassigned", group_reason(unknown, missing, params), "not collected"
     if group == "unassigned":
         results: dict[str, Any] = {"ttp": None, "os": None}
         notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}

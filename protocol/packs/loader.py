@@ -217,6 +217,7 @@ def _rule(source: _Source, path: list[Any], spec: dict[str, Any], family: str, f
         importance=spec.get("importance"),
         cohorts=tuple(spec["cohorts"]),
         subject=spec["subject"],
+        reads=tuple(spec["reads"]),
         protocol_ref=spec["protocol_ref"],
         location=spec.get("location", ""),
         evidence=tuple(spec.get("evidence", ())),

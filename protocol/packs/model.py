@@ -53,6 +53,7 @@ class Rule:
     file: Path
     line: int | None = None
     log_dates: dict[str, str] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  # record sections the decision depends on (not-collected)
 
     def outcome(self, index: int) -> Outcome:
         return self.otherwise if index == self.otherwise.index else self.outcomes[index]

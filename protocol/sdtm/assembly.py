@@ -75,7 +75,8 @@ def _missing_domain(mapping: Mapping, section: Section, folder: str) -> RecordEr
         folder,
         f"/{section.name} ({section.domain})" if section.name != "subject" else "",
         f"no {section.domain} dataset in this folder; the mapping ({mapping.source}) reads "
-        f"{what} from it, so they are unknown for every subject",
+        f"{what} from it, so they are not collected for any subject and every rule that "
+        "needs them is not evaluable",
     )
 
 

@@ -61,14 +61,15 @@ def held_back(item: Assembled, mapping: Mapping) -> RecordError:
 def read_sdtm(
     folder: str | Path,
     mapping: Mapping | str | Path | None = None,
-    incomplete: str = "hold",
+    incomplete: str = "check",
 ) -> Iterator[RawRecord]:
     """The pipeline's input: one RawRecord per canonical record (JSON bytes, kind ``file``),
     and one per error (a subject with several problems gives one item per problem).
 
-    A subject whose list sections were not collected (their domain is missing from the
-    folder) is held back with an error (``incomplete="hold"``) or checked with what there is
-    (``"check"``)."""
+    A subject whose sections were not collected (their domain is missing from the folder,
+    or cannot be read) is checked with what there is, every rule that reads such a section
+    being not evaluable (``incomplete="check"``, the pack's not-collected decision), or held
+    back with an error (``"hold"``)."""
     if not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping or default_mapping_path())
 
@@ -82,7 +83,7 @@ def read_sdtm(
 
 
 def sdtm_reader(
-    mapping: Mapping | str | Path | None = None, incomplete: str = "hold"
+    mapping: Mapping | str | Path | None = None, incomplete: str = "check"
 ) -> Callable[[list[str | Path], Iterable[str | Path]], Iterator[RawRecord]]:
     """A ``reader`` for :func:`protocol.cohort.run_cohort`: each path is a folder of domains.
 

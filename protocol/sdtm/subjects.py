@@ -166,6 +166,11 @@ def _one(study: Study, usubjid: str, dm_index: int, folder: str) -> Assembled:
         for name in ("diagnosis", *LISTS)
         if name in study.mapping.sections and name not in study.readable
     )
+    for name in missing:
+        domain = study.mapping.sections[name].domain
+        subject.provenance.not_collected[name] = (
+            f"no {domain} dataset" if domain not in study.datasets else f"{domain} unreadable"
+        )
     return Assembled(source, usubjid, ordered, [], subject.provenance, missing)
 
 

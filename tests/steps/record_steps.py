@@ -184,6 +184,17 @@ def step_cutoff(record: dict[str, Any], date: str) -> None:
     record["data_cutoff_date"] = date
 
 
+@given(parsers.re(r"the source did not collect (?P<what>[^(]+?) \((?P<how>[^)]+)\)$"))
+def step_not_collected(
+    record: dict[str, Any], outcome: dict[str, Any], checker_pack: Pack, what: str, how: str
+) -> None:
+    """A section the source did not collect, in the pack's words ("TACE procedures")."""
+    by_words = {words: name for name, words in checker_pack.params["section_names"].items()}
+    assert what in by_words, f"no record section is called {what!r}: {sorted(by_words)}"
+    record.pop(by_words[what], None)
+    outcome.setdefault("not_collected", {})[by_words[what]] = how
+
+
 @given("the record:", target_fixture="record")
 def step_raw_record(docstring: str) -> dict[str, Any]:
     return json.loads(docstring)
@@ -217,12 +228,17 @@ def step_check_run(outcome: dict[str, Any], checker_pack: Pack, as_of: str) -> N
 def step_check(
     record: dict[str, Any], outcome: dict[str, Any], checker_pack: Pack, as_of: str
 ) -> None:
-    outcome["result"] = check(record, as_of=datetime.date.fromisoformat(as_of), pack=checker_pack)
+    outcome["result"] = check(
+        record,
+        as_of=datetime.date.fromisoformat(as_of),
+        pack=checker_pack,
+        not_collected=outcome.get("not_collected"),
+    )
 
 
 @when("the record is checked with no as-of date")
 def step_check_today(record: dict[str, Any], outcome: dict[str, Any], checker_pack: Pack) -> None:
-    outcome["result"] = check(record, pack=checker_pack)
+    outcome["result"] = check(record, pack=checker_pack, not_collected=outcome.get("not_collected"))
 
 
 # --- Then: the check date -----------------------------------------------------
