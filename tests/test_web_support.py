@@ -75,8 +75,6 @@ class Site:
 
 @pytest.fixture(scope="session", name="site")
 def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
     folder = tmp_path_factory.mktemp("web")
     url = f"sqlite:///{folder / 'web.db'}"
     database = Database(url)
@@ -99,6 +97,8 @@ def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 def browser_fixture() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
