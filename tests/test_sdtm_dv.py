@@ -123,3 +123,23 @@ def test_a_term_over_200_characters_continues_in_suppdv(tmp_path: Path) -> None:
     assert dv["DVTERM"][0] + "".join(pieces) == long
     assert ("DVSRC", "records/p77.json") in zip(supp["QNAM"], supp["QVAL"], strict=True)
     assert set(supp["IDVAR"]) == {"DVSEQ"} and set(supp["IDVARVAL"]) == {"1"}
+
+
+def test_dv_xpt_reads_back_in_a_second_independent_reader(patients, tmp_path) -> None:
+    """pandas' own SAS XPORT parser (not ReadStat, which pyreadstat wraps) reads the same
+    dataset: SAS is not available here, so two independent readers must agree."""
+    import pandas as pd
+
+    pack = load_pack("tamai-2017")
+    write_dv(patients, pack, tmp_path / "dv.xpt", study_id="TAMAI2017")
+    frame = pd.read_sas(tmp_path / "dv.xpt", format="xport", encoding="utf-8")
+    data, _meta = pyreadstat.read_xport(str(tmp_path / "dv.xpt"), output_format="dict")
+    assert tuple(frame.columns) == DV_VARIABLES
+    assert len(frame) == len(data["USUBJID"]) > 0
+    for name in DV_VARIABLES:
+        ours = [v if not isinstance(v, float) else int(v) for v in frame[name].fillna("")]
+        theirs = [v if not isinstance(v, float) else int(v) for v in data[name]]
+        assert ours == theirs, name
+    # P02 starts sorafenib 5 days late (examples/p02-late-start.json): one TRT001 row.
+    p02 = frame[frame["USUBJID"] == "P02"]
+    assert list(p02["DVREFID"]) == ["TRT001"] and list(p02["DVSEQ"]) == [1.0]
