@@ -205,3 +205,59 @@ def test_mapping_problems_are_named() -> None:
         mapping_from_data(data, "m.yaml")
     assert raised.value.problems[0][0] == "sorafenib.frequency"
     assert "system|code" in raised.value.problems[0][1]
+
+
+def _withdrawn(reason: str | None, end: str | None) -> Any:
+    def change(resources: dict[str, Any], _doc: Any) -> None:
+        subject = resources["P11-rs"]
+        subject["status"] = "withdrawn"
+        if end is not None:
+            subject["period"] = {"end": end}
+        if reason is not None:
+            url = "https://tacecheck.invalid/fhir/StructureDefinition/withdrawal-reason"
+            subject["extension"] = [{"url": url, "valueString": reason}]
+
+    return change
+
+
+def test_a_withdrawn_research_subject_is_the_withdrawal(tmp_path: Path) -> None:
+    """P11 has TACE #2 on 2012-09-20 and no sorafenib by its cut-off (2012-09-30): TRT001
+    is pending, the window closing on 2012-10-11. Withdrawn on 2012-09-28, before the window
+    closed, TRT001 is not applicable."""
+    path = _bundle_of(tmp_path, "p11", _withdrawn("patient decision", "2012-09-28"))
+    records, errors = _split(path)
+    assert errors == []
+    record = records["P11"]
+    assert record["withdrawal"] == {"date": "2012-09-28", "reason": "patient decision"}
+    result = check(record)
+    assert result.statuses("TRT001") == [Status.NOT_APPLICABLE]
+    assert "2012-10-11" in next(f.message for f in result.findings if f.rule == "TRT001")
+    (item,) = [i for i in patient_records(path, MAPPING) if not isinstance(i, RecordError)]
+    assert item.provenance.describe("/withdrawal/date") == "FHIR ResearchSubject/P11-rs.period.end"
+
+
+def test_a_withdrawal_without_a_reason_says_so_and_without_a_date_is_an_error(
+    tmp_path: Path,
+) -> None:
+    records, errors = _split(_bundle_of(tmp_path, "p11", _withdrawn(None, "2012-09-28")))
+    assert errors == []
+    assert records["P11"]["withdrawal"]["reason"] == (
+        "ResearchSubject.status withdrawn (no reason given)"
+    )
+    records, (error,) = _split(_bundle_of(tmp_path, "p11", _withdrawn("moved", None)))
+    assert records == {}
+    assert error.location == "/withdrawal/date (ResearchSubject/P11-rs.period.end)"
+    assert "no date is given" in error.message
+
+
+def test_a_withdrawal_round_trips_through_the_writer(tmp_path: Path) -> None:
+    from protocol.fhir import load_mapping
+
+    (path,) = (ROOT / "examples").glob("p11-*.json")
+    record = json.loads(path.read_text("utf-8"))
+    record["withdrawal"] = {"date": "2012-09-28", "reason": "moved away"}
+    target = tmp_path / "bundle.json"
+    target.write_text(json.dumps(bundle([record], load_mapping(MAPPING))), "utf-8")
+    records, errors = _split(target)
+    assert errors == [] and records["P11"]["withdrawal"] == record["withdrawal"]
+    assert check(records["P11"]) == check(record)

@@ -171,6 +171,37 @@ def _cohort(patient: _Patient, subjects: list[Entry]) -> None:
         )
         return
     patient.put(patient.record, "/cohort", subject, "assignedArm", patient.mapping.cohort[arm])
+    if subject.resource.get("status") in patient.mapping.withdrawal_statuses:
+        _withdrawal(patient, subject)
+
+
+def _withdrawal(patient: _Patient, subject: Entry) -> None:
+    """A withdrawn ResearchSubject: the date is period.end, the reason the mapping's
+    extension (R4 has no reason element), else the status itself, said as such."""
+    resource = subject.resource
+    date = day_of((resource.get("period") or {}).get("end"))
+    if date is None:
+        patient.fail(
+            subject,
+            "/withdrawal/date",
+            _Problem(
+                "period.end",
+                f"the status is {resource.get('status')!r} but no date is given; give "
+                "period.end, the date the patient withdrew (a partial date such as 2013 will do)",
+            ),
+        )
+        return
+    withdrawal: dict[str, Any] = {}
+    patient.put(withdrawal, "/withdrawal/date", subject, "period.end", date)
+    found = extension(resource, patient.mapping.extensions.get("withdrawal_reason"))
+    if found is not None and isinstance(found[1].get("valueString"), str):
+        element = f"extension[{found[0]}].valueString"
+        patient.put(withdrawal, "/withdrawal/reason", subject, element, found[1]["valueString"])
+    else:
+        reason = f"ResearchSubject.status {resource.get('status')} (no reason given)"
+        patient.put(withdrawal, "/withdrawal/reason", subject, "status", reason)
+    patient.provenance.add("/withdrawal", patient.origin(subject, None))
+    patient.record["withdrawal"] = withdrawal
 
 
 def _patient_fields(patient: _Patient) -> None:

@@ -58,6 +58,7 @@ class FhirMapping:
     seriousness: Codes
     causality: Codes
     action_taken: Codes
+    withdrawal_statuses: frozenset[str] = frozenset({"withdrawn"})
 
 
 def _validator() -> Any:
@@ -94,6 +95,7 @@ def mapping_from_data(data: Any, source: str) -> FhirMapping:
         _codes(events.get("seriousness")),
         _codes(events.get("causality")),
         _codes(events["action_taken"]),
+        frozenset(data.get("withdrawal_statuses", ["withdrawn"])),
     )
 
 

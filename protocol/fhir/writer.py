@@ -61,17 +61,22 @@ def resources_of(record: dict[str, Any], mapping: FhirMapping) -> list[dict[str,
         identifier = {"system": mapping.site_system, "value": record["site_id"]}
         patient["managingOrganization"] = {"identifier": identifier}
     arm = next(code for code, cohort in mapping.cohort.items() if cohort == record["cohort"])
-    out = [
-        patient,
-        {
-            "resourceType": "ResearchSubject",
-            "id": f"{pid}-rs",
-            "status": "on-study",
-            "study": {"display": "Tamai 2017"},
-            "individual": subject,
-            "assignedArm": arm,
-        },
-    ]
+    research: dict[str, Any] = {
+        "resourceType": "ResearchSubject",
+        "id": f"{pid}-rs",
+        "status": "on-study",
+        "study": {"display": "Tamai 2017"},
+        "individual": subject,
+        "assignedArm": arm,
+    }
+    withdrawal = record.get("withdrawal")
+    if withdrawal:
+        research["status"] = sorted(mapping.withdrawal_statuses)[0]
+        research["period"] = {"end": withdrawal["date"]}
+        url = mapping.extensions.get("withdrawal_reason")
+        if url:
+            research["extension"] = [{"url": url, "valueString": withdrawal["reason"]}]
+    out = [patient, research]
     diagnosis = record.get("diagnosis")
     if diagnosis:
         condition: dict[str, Any] = {
