@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -165,12 +166,22 @@ def _serve(args: argparse.Namespace, database: Any) -> int:
         file=sys.stderr,
         flush=True,
     )
+    stopped = f"tacecheck: stopped serving on http://{args.host}:{args.port}"
     try:
         uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="info")
+    except KeyboardInterrupt:  # Ctrl-C, re-raised by uvicorn after a clean shutdown
+        print(stopped, file=sys.stderr)
+        return 0
     except SystemExit as stop:  # uvicorn exits 3 when it cannot listen (the port is taken)
         if stop.code in (0, None):
             return 0
+        if stop.code in (128 + signal.SIGTERM, 128 + signal.SIGINT):
+            # uvicorn shut down cleanly, then re-raised the signal: the CLI's handler
+            # turns SIGTERM into this exit; a requested stop is not a failure.
+            print(stopped, file=sys.stderr)
+            return 0
         return _fail(f"cannot serve on {args.host}:{args.port} (see the log line above)")
+    print(stopped, file=sys.stderr)
     return 0
 
 
