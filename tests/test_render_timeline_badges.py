@@ -115,3 +115,16 @@ def test_p07_badges_sit_in_the_row_of_their_adverse_event(pack: Pack) -> None:
     assert centre["2"][1] == ascites[1]
     for n, ring in (("1", hypertension), ("3", hypertension), ("2", ascites)):
         assert abs(centre[n][0] - ring[0]) >= 9.5 + 7.5  # clear of the ring
+
+
+def test_the_exposure_threshold_is_a_date_not_a_claim_that_it_was_reached() -> None:
+    """P13 starts sorafenib 2012-07-02 and stops 2012-09-14: the 4-month threshold falls
+    on 2012-11-02, which the patient never reached. The label names the date only."""
+    from protocol.packs import load_pack
+
+    pack = load_pack("tamai-2017")
+    record = json.loads((ROOT / "examples" / "p13-short-exposure.json").read_text("utf-8"))
+    ((_, svg),) = _drawings(pack, [("p13", record)])
+    texts = ["".join(t.itertext()) for t in ET.fromstring(svg).iter() if t.tag.endswith("text")]
+    assert any("4-month exposure threshold 2012-11-02" in t for t in texts), texts
+    assert not any("reached" in t for t in texts)

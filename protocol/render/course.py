@@ -169,7 +169,7 @@ def protocol_windows(
             windows.append(
                 Window(
                     "exposure",
-                    f"{months} months of sorafenib reached {day_span_text(low_end, high_end)}",
+                    f"{months}-month exposure threshold {day_span_text(low_end, high_end)}",
                     low_end,
                     high_end,
                     f"First dose ({first_dose}) + {months} calendar months: exposure up to "
