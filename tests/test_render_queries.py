@@ -182,3 +182,25 @@ def test_the_renderers_write_the_bom_once_at_the_start(pack: Pack) -> None:
     for renderer in (QueryListingRenderer(pack), DeviationLogRenderer(pack)):
         assert renderer.begin().encode("utf-8").startswith(BOM)
         assert "\ufeff" not in renderer.patient(result, record)
+
+
+def test_a_file_path_in_a_message_is_not_read_as_a_pointer() -> None:
+    text = "the mapping (/tmp/study/.venv/lib/sdtm/tamai_mapping.yaml) reads TACE from it"
+    assert without_pointers(text) == text
+    assert without_pointers("see /tace/1/date.") == "see the date of TACE entry 2."
+    assert without_pointers("at /tacex/1 and /work/tace/x") == "at /tacex/1 and /work/tace/x"
+
+
+def test_a_section_not_collected_is_asked_for_once_for_the_folder(capsys) -> None:
+    """A folder without PR and RS: two queries, one per missing dataset, naming the mapping
+    file as written; no per-patient query for the rules those datasets leave undecided."""
+    folder = ROOT / "integrations" / "sdtm" / "examples" / "no-pr-rs"
+    main(["check", "--from", "sdtm", str(folder), "-f", "queries"])
+    rows = _rows(capsys.readouterr().out)
+    assert [row["FIELD"] for row in rows[:2]] == ["/tace (PR)", "/imaging (RS)"]
+    assert not any("not collected for this patient" in row["QUERY"] for row in rows)
+    # What the collected data hold is still asked: P17's AE ends before its onset (DAT002).
+    assert {row["RULE"] for row in rows[2:]} <= {"DAT002", "DAT005", "DAT006", "AE003"}
+    assert any(row["USUBJID"] == "P17" and row["RULE"] == "DAT002" for row in rows)
+    mapping = str(ROOT / "integrations" / "sdtm" / "tamai_mapping.yaml")
+    assert f"the mapping ({mapping}) reads TACE procedures" in rows[0]["QUERY"]

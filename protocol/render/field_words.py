@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from protocol.records.validation import record_schema
+
 __all__ = ["field_words", "without_pointers"]
 
 # a list in the record: what one entry of it is called
@@ -27,9 +29,14 @@ _LISTS = {
 }
 _FIELDS = {"dose_mg": "dose (mg)", "ctcae_version": "CTCAE version"}
 
-# A pointer in running text: starts at a slash not preceded by a word character or a
-# slash (so "mg/day" and "01/03/2012" are left alone), its first step a field name.
-_POINTER = re.compile(r"(?<![\w/])/[A-Za-z_][\w~]*(?:/[\w~]+)*")
+# A pointer in running text: starts at a slash not preceded by a word character, a slash
+# or a dot (so "mg/day" and "01/03/2012" are left alone), its first step one of the
+# record's fields, and not part of a file path ("/tmp/study/mapping.yaml" stays as written:
+# no slash, dash or word follows it, and a dot only at the end of a sentence).
+_RECORD_FIELDS = sorted(record_schema()["properties"], key=len, reverse=True)
+_POINTER = re.compile(
+    r"(?<![\w/.~-])/(?:" + "|".join(_RECORD_FIELDS) + r")(?:/[\w~]+)*(?![\w~/-]|\.\w)"
+)
 
 
 def _field(name: str) -> str:

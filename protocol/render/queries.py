@@ -73,7 +73,12 @@ def value_at(record: Any, pointer: str | None) -> Any:
 
 
 def _asks(finding: Finding) -> bool:
-    """A finding a site can answer: data not consistent, or eligibility not decidable."""
+    """A finding a site can answer: data not consistent, or eligibility not decidable.
+
+    Not one a whole section not collected leaves undecided (evidence ``not_collected``):
+    the missing dataset is asked for once, as the folder's input error."""
+    if "not_collected" in finding.evidence:
+        return False
     if finding.kind == "data":
         return finding.status is Status.NOT_MET
     return finding.kind == "eligibility" and finding.status is Status.NOT_EVALUABLE
