@@ -62,6 +62,9 @@ def finding(page: Any, rule: str) -> Any:
 
 def create_patient(page: Any, patient_id: str) -> None:
     page.locator("#new-patient summary").click()
+    # The arm is a choice of the schema's values, each in words.
+    arms = page.locator("#np-cohort option").all_inner_texts()
+    assert arms == ["— choose —", "Sorafenib after TACE", "TACE alone (historical control)"]
     page.locator("#np-patient_id").fill(patient_id)
     page.locator("#np-cohort").select_option("sorafenib_after_tace")
     page.locator("#np-site_id").fill(HEADER["site_id"])
@@ -137,7 +140,24 @@ def test_an_on_time_patient_entered_event_by_event_takes_trt001_from_pending_to_
     create_patient(page, "W-ONTIME")
     assert version_of(page) == 1
     enter(page, "data_cutoff_date", {"data_cutoff_date": "2012-09-30"})
+    # The condition is a choice: the qualifying one in words, or "other", which opens a box.
+    page.locator("#event-kind").select_option("diagnosis")
+    condition = page.locator("#ev-condition")
+    assert condition.evaluate("node => node.tagName") == "SELECT"
+    assert condition.locator("option").all_inner_texts() == [
+        "— choose —",
+        "Hepatocellular carcinoma",
+        "other (type it)",
+    ]
+    assert page.locator("#ev-condition-other").is_hidden()
+    condition.select_option(label="other (type it)")
+    expect(page.locator("#ev-condition-other")).to_be_visible()
+    assert page.locator("label[for=ev-condition-other]").inner_text() == "Condition, in words"
     enter(page, "diagnosis", {**DIAGNOSIS, "date": "2012-02-13"})
+    assert page.locator("#ev-condition-other").is_hidden()
+    events = page.locator("#events tbody tr", has_text="Diagnosis").inner_text()
+    assert "Condition: Hepatocellular carcinoma" in events and "Unresectable: yes" in events
+    assert "true" not in events
     enter(page, "tace", {"date": "2012-03-15"})
     assert not finding(page, "TRT001").count() or (
         finding(page, "TRT001").get_attribute("data-status") != "met"
@@ -157,10 +177,22 @@ def test_an_on_time_patient_entered_event_by_event_takes_trt001_from_pending_to_
     row = page.locator("#worklist-table tbody tr", has_text="W-ONTIME")
     assert row.locator("td").nth(0).inner_text() == "2012-10-11"
     assert row.locator("td").nth(1).inner_text() == "11"
+    # The rule's name is what it checks for, not what the patient did.
+    rule = row.locator("td").nth(4).inner_text()
+    assert "TRT001" in rule and "checks for: sorafenib start outside window" in rule
     row.locator("button").click()
     page.locator("#patient-title").filter(has_text="W-ONTIME").wait_for()
     idle(page)
 
+    page.locator("#event-kind").select_option("sorafenib")
+    # Required but empty while the period goes on; the hints speak of doses, not of numbers.
+    assert page.locator("label[for=ev-end_date]").inner_text() == (
+        "End date (leave empty while ongoing)"
+    )
+    dose_hint = page.locator("#ev-dose_mg-hint").inner_text()
+    assert dose_hint.startswith("mg per administration")
+    assert "double" not in dose_hint
+    assert "null" not in page.locator("#ev-end_date-hint").inner_text()
     version = enter(
         page,
         "sorafenib",
@@ -176,6 +208,15 @@ def test_an_on_time_patient_entered_event_by_event_takes_trt001_from_pending_to_
     last = page.locator("#history tr[data-kind=version]").last
     assert "TRT001: Pending → Met" in last.inner_text()
     assert "new data: sorafenib" in last.inner_text()
+    # An added event in words, not JSON; the service's reasons and times in words too.
+    assert "added Dosing period 1: start 2012-09-27, end ongoing, 400 mg BID" in last.inner_text()
+    assert "{" not in page.locator("#history").inner_text()
+    cutoff = page.locator("#history tr[data-kind=version]").nth(1).inner_text()
+    assert "new data: data cut-off" in cutoff and "added Data cut-off: 2012-09-30" in cutoff
+    when = page.locator("#history tr[data-kind=version] td").first.inner_text()
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC", when), when
+    assert "Sorafenib after TACE" in page.locator("#patient-summary").inner_text()
+    assert "(data cut-off)" in page.locator("#patient-summary").inner_text()
     assert page.locator("#timeline svg.timeline").count() == 1
     no_patient_value_shown_outside(page, "W-ONTIME", "2012-09-27")
     assert page.outside_requests == [] and page.script_errors == []
@@ -183,7 +224,10 @@ def test_an_on_time_patient_entered_event_by_event_takes_trt001_from_pending_to_
     shoot(page, site, "patient-page")
     shoot(page, site, "history", "#history")
     page.locator("#nav button[data-view=patients]").click()
-    page.locator("#patients-table tbody tr", has_text="W-ONTIME").wait_for()
+    listed = page.locator("#patients-table tbody tr", has_text="W-ONTIME")
+    listed.wait_for()
+    assert listed.locator("td").nth(2).inner_text() == "Sorafenib after TACE"
+    assert "Sorafenib after TACE" in page.locator("#f-arm option").all_inner_texts()
     shoot(page, site, "patient-list")
     page.context.close()
 
@@ -205,8 +249,9 @@ def test_an_impossible_date_is_shown_beside_its_field_and_nothing_is_stored(
     assert page.evaluate("document.activeElement.id") == "ev-date"
     page.keyboard.type("2012-02-30")  # there is no 30 February
     error = page.locator("[data-field=date] .error")
-    # Checked as the user types, with the store's message (the patient's first TACE: [0]).
-    message = "tace[0].date is not a real calendar date (expected: a date that exists in the"
+    # Checked as the user types, with the store's message, the field named in words
+    # (the service's "tace[0].date": the patient's first TACE).
+    message = "TACE 1 date is not a real calendar date (expected: a date that exists in the"
     expect(error).to_have_text(message + " calendar)")
     assert page.locator("#ev-date").get_attribute("aria-invalid") == "true"
     assert "ev-date-error" in page.locator("#ev-date").get_attribute("aria-describedby")
@@ -244,6 +289,7 @@ def test_a_late_start_is_an_important_deviation_the_monitor_acknowledges(
     assert trt.get_attribute("data-status") == "not_met"
     assert "Not met" in trt.inner_text() and "Important" in trt.inner_text()
     assert "5 days late" in trt.inner_text()
+    assert "checks for: sorafenib start outside window" in trt.inner_text()
     marker = entry.locator("#timeline svg g.deviation[data-rule=TRT001]")
     assert marker.count() == 1
     number = marker.get_attribute("data-number")
@@ -267,6 +313,7 @@ def test_a_late_start_is_an_important_deviation_the_monitor_acknowledges(
     monitor.locator("#nav button[data-view=monitor]").click()
     row = monitor.locator("#monitor tr[data-rule=TRT001]", has_text="W-LATE")
     assert "Important" in row.inner_text() and "Open" in row.inner_text()
+    assert row.get_attribute("data-review") == "open"
     shoot(monitor, site, "monitor")
     row.locator("button", has_text="Acknowledge").click()
     monitor.locator("#reason-text").fill("site retrained on the start window")
@@ -274,6 +321,15 @@ def test_a_late_start_is_an_important_deviation_the_monitor_acknowledges(
     monitor.keyboard.press("Enter")  # Confirm
     row = monitor.locator("#monitor tr[data-rule=TRT001]", has_text="W-LATE")
     row.filter(has_text="Acknowledged by monitor-user").wait_for()
+    # Reviewed, it leaves the open list for the reviewed one, with who and when.
+    assert row.get_attribute("data-review") == "reviewed"
+    assert monitor.locator("#monitor table[data-list=open] tr", has_text="W-LATE").count() == 0
+    assert re.search(
+        r"✔ Acknowledged by monitor-user, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: "
+        "site retrained on the start window",
+        row.inner_text(),
+    ), row.inner_text()
+    assert row.locator("button", has_text="Acknowledge").count() == 0
     row.locator("button.link").click()
     monitor.locator("#patient-title").filter(has_text="W-LATE").wait_for()
     idle(monitor)
@@ -283,7 +339,22 @@ def test_a_late_start_is_an_important_deviation_the_monitor_acknowledges(
     assert "acknowledged TRT001" in review.inner_text()
     assert "site retrained on the start window" in review.inner_text()
     shoot(monitor, site, "history-with-review", "#history")
-    assert "acknowledged by monitor-user" in finding(monitor, "TRT001").inner_text()
+    # Still not met (the deviation happened), but shown apart as reviewed, with the time.
+    trt = finding(monitor, "TRT001")
+    assert trt.get_attribute("data-status") == "not_met"
+    assert monitor.locator("#reviewed li[data-rule=TRT001]").count() == 1
+    assert monitor.locator("#attention li[data-rule=TRT001]").count() == 0
+    assert re.search(
+        r"✔ Acknowledged by monitor-user, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC: site retrained",
+        trt.inner_text(),
+    ), trt.inner_text()
+    # Without an entry form, the findings take the page's width.
+    widths = monitor.evaluate(
+        "[document.querySelector('#findings').closest('section').offsetWidth,"
+        " document.querySelector('#view-patient .columns').offsetWidth]"
+    )
+    assert widths[0] == widths[1], widths
+    shoot(monitor, site, "reviewed-finding")
     no_patient_value_shown_outside(monitor, "W-LATE")
     assert monitor.outside_requests == [] and monitor.script_errors == []
     monitor.context.close()

@@ -150,6 +150,12 @@ def test_firefox_signs_in_and_takes_an_on_time_start_from_pending_to_met(
 
     tab.click("#new-patient summary")
     tab.fill("#np-patient_id", "F-ONTIME")
+    arms = "[...document.querySelectorAll('#np-cohort option')].map((o) => o.text)"
+    assert tab.evaluate(arms) == [
+        "— choose —",
+        "Sorafenib after TACE",
+        "TACE alone (historical control)",
+    ]
     tab.select("#np-cohort", "sorafenib_after_tace")
     tab.fill("#np-site_id", HEADER["site_id"])
     tab.click("#new-patient-form button[type=submit]")
@@ -161,6 +167,9 @@ def test_firefox_signs_in_and_takes_an_on_time_start_from_pending_to_met(
     assert enter(tab, "data_cutoff_date", {"data_cutoff_date": "2013-06-30"}) == 2
     diagnosis = {"condition": "hepatocellular_carcinoma", "unresectable": "true"}
     enter(tab, "diagnosis", {**diagnosis, "date": "2013-01-07"})
+    assert tab.evaluate("document.querySelector('#ev-condition').tagName") == "SELECT"
+    events = tab.text("#events tbody")
+    assert "Condition: Hepatocellular carcinoma" in events and "Unresectable: yes" in events
     enter(tab, "tace", {"date": "2013-01-21"})
     assert finding(tab, "TRT001")[0] == "not_applicable"  # nothing is due before TACE #2
     # Progression on 2013-05-06, within TACE #1 + 6 months (2013-07-21), then TACE #2.
@@ -221,9 +230,10 @@ def test_firefox_shows_an_impossible_date_beside_its_field_and_nothing_is_stored
     tab.press("Tab")
     assert tab.evaluate("document.activeElement.id") == "ev-date"
     tab.type("2013-02-30")  # there is no 30 February
-    # Checked as the user types, with the store's message (the patient's second TACE: [1]).
+    # Checked as the user types, with the store's message, the field in words (the
+    # service's "tace[1].date": the patient's second TACE).
     message = (
-        "tace[1].date is not a real calendar date (expected: a date that exists in the calendar)"
+        "TACE 2 date is not a real calendar date (expected: a date that exists in the calendar)"
     )
     tab.wait_for("document.querySelector('[data-field=date] .error').innerText", "the date error")
     assert tab.text("[data-field=date] .error") == message

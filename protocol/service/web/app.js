@@ -2,8 +2,10 @@
 // Views are switched in place; the address bar shows only the view's name (#patient),
 // never a patient value, and the title never names a patient.
 
-import { KIND_NAMES, LIST_KINDS, words } from "./forms.js";
-import { historyTable, statusLabel } from "./history.js";
+import { KIND_NAMES, LIST_KINDS, eventWords, instanceName, words } from "./forms.js";
+import {
+  checksFor, historyTable, reviewText, reviewed, statusLabel, unbroken,
+} from "./history.js";
 import { chooseKind, deleteEvent, setUpEntry, startCorrection } from "./entry.js";
 import { openMonitor } from "./monitor.js";
 import {
@@ -129,11 +131,12 @@ function renderPatients() {
     (!search || p.patient_id.toLowerCase().includes(search))
     && Object.entries(wanted).every(([key, value]) => !value || p[key] === value));
   $("#patients-table tbody").replaceChildren(...shown.map((p) => el("tr", {},
-    el("td", {}, openButton(p.patient_id)), el("td", {}, p.site_id ?? "—"),
+    el("td", { class: "id" }, openButton(p.patient_id)),
+    el("td", { class: "id" }, p.site_id ?? "—"),
     el("td", {}, words(p.cohort)), el("td", {}, words(p.eligibility)),
     el("td", {}, words(p.group)),
     el("td", { class: p.not_met ? "n hot" : "n" }, String(p.not_met)),
-    el("td", {}, p.next_due ?? "—"))));
+    el("td", { class: "date" }, p.next_due ?? "—"))));
   $("#patients-count").textContent = `${shown.length} of ${state.patients.length} patients shown.`;
 }
 
@@ -145,10 +148,13 @@ async function openWorklist(push = true) {
   const answer = await api.call("GET", "/v1/worklist");
   if (!answer.ok) return;
   $("#worklist-table tbody").replaceChildren(...answer.data.items.map((w) => el("tr", {},
-    el("td", {}, w.due_date ?? "—"),
+    el("td", { class: "date" }, w.due_date ?? "—"),
     el("td", { class: "n" }, w.days_left === null ? "—" : String(w.days_left)),
-    el("td", {}, openButton(w.patient_id)), el("td", {}, w.site_id ?? "—"),
-    el("td", {}, `${w.rule} ${w.name}`), el("td", {}, w.due))));
+    el("td", { class: "id" }, openButton(w.patient_id)),
+    el("td", { class: "id" }, w.site_id ?? "—"),
+    el("td", {}, el("strong", { class: "code" }, w.rule),
+      el("span", { class: "rule-name" }, checksFor(w.name))),
+    el("td", {}, unbroken(w.due)))));
 }
 
 // --- the patient page ------------------------------------------------------------------
@@ -172,32 +178,45 @@ function renderPatient() {
   const result = p.result;
   $("#patient-title").textContent = `Patient ${p.patient_id}`;
   $("#patient-summary").replaceChildren(
-    `Site ${result.site_id ?? "—"} · ${words(result.cohort)} · version ${p.version} · `
-    + `eligibility: ${words(result.eligibility)} · group: ${words(result.group)} · `
-    + `checked as of ${result.as_of} (${words(result.as_of_basis)})`);
+    el("span", { class: "id" }, `Site ${result.site_id ?? "—"}`),
+    ` · ${words(result.cohort)} · version ${p.version} · `
+    + `eligibility: ${words(result.eligibility)} · group: ${words(result.group)} · `,
+    el("span", { class: "date" }, `checked as of ${result.as_of}`),
+    result.as_of_basis ? ` (${words(result.as_of_basis)})` : "");
   renderFindings(result.findings, p.reviews);
   renderEvents(p.record);
 }
 
-function findingItem(finding, reviews) {
-  const review = reviews.find((r) => r.rule === finding.rule
+function reviewOf(finding, reviews) {
+  return reviews.find((r) => r.rule === finding.rule
     && (r.instance ?? null) === (finding.instance ?? null));
-  const item = el("li", { class: "finding " + finding.status, "data-rule": finding.rule,
-    "data-status": finding.status },
-    statusLabel(finding.status), " ",
-    el("strong", {}, `${finding.rule} ${finding.name}`),
-    finding.importance ? el("span", { class: "tag" }, words(finding.importance)) : "",
-    finding.instance ? el("span", { class: "muted" }, ` (${finding.instance})`) : "",
-    el("p", { class: "message" }, finding.message));
+}
+
+// Code and status first, then what the rule found; the rule's name says what it looks for.
+function findingItem(finding, reviews, order) {
+  const review = reviewOf(finding, reviews);
+  const done = finding.status === "not_met" && reviewed(review);
+  const item = el("li", { class: `finding ${finding.status}${done ? " reviewed" : ""}`,
+    "data-rule": finding.rule, "data-status": finding.status, "data-order": String(order) },
+  el("p", { class: "head" }, statusLabel(finding.status), " ",
+    el("strong", { class: "code" }, finding.rule),
+    finding.instance ? el("span", { class: "instance" }, ` ${instanceName(finding.instance)}`)
+      : "",
+    el("span", { class: "rule-name" }, checksFor(finding.name)),
+    finding.importance ? el("span", { class: "tag" }, words(finding.importance)) : ""),
+  el("p", { class: "message" }, unbroken(finding.message)));
   if (review) {
-    item.append(el("p", { class: "review" },
-      `Review: ${review.state} by ${review.by} at ${review.at}: ${review.comment}`));
+    item.append(el("p", { class: `review ${review.state}` }, unbroken(reviewText(review))));
   }
   return item;
 }
 
 function renderFindings(findings, reviews) {
-  const attention = findings.filter((f) => ATTENTION.includes(f.status))
+  const order = new Map(findings.map((f, n) => [f, n]));
+  const item = (f) => findingItem(f, reviews, order.get(f));
+  const done = (f) => f.status === "not_met" && reviewed(reviewOf(f, reviews));
+  const checked = findings.filter(done);
+  const attention = findings.filter((f) => ATTENTION.includes(f.status) && !done(f))
     .sort((a, b) => ATTENTION.indexOf(a.status) - ATTENTION.indexOf(b.status));
   const settled = findings.filter((f) => !ATTENTION.includes(f.status))
     .sort((a, b) => (a.status === "met" ? 0 : 1) - (b.status === "met" ? 0 : 1));
@@ -207,12 +226,16 @@ function renderFindings(findings, reviews) {
     el("h3", { id: "attention-title" }, `Needs attention (${attention.length})`),
     attention.length
       ? el("ul", { class: "findings", id: "attention", "aria-labelledby": "attention-title" },
-        ...attention.map((f) => findingItem(f, reviews)))
+        ...attention.map(item))
       : el("p", { class: "note" }, "Nothing needs attention."),
+    ...(checked.length ? [
+      el("h3", { id: "reviewed-title" }, `Not met, reviewed by the monitor (${checked.length})`),
+      el("ul", { class: "findings", id: "reviewed", "aria-labelledby": "reviewed-title" },
+        ...checked.map(item))] : []),
     el("details", { id: "settled-box", ...open },
       el("summary", { id: "settled-title" }, `Met and not applicable (${settled.length})`),
       el("ul", { class: "findings", id: "settled", "aria-labelledby": "settled-title" },
-        ...settled.map((f) => findingItem(f, reviews)))));
+        ...settled.map(item))));
 }
 
 async function loadTimeline() {
@@ -227,16 +250,19 @@ async function loadTimeline() {
   template.innerHTML = answer.data;
   const svg = template.content.querySelector("svg");
   box.replaceChildren(...(svg ? [svg] : []));
-  // Name each deviation's numbered marker beside its finding (numbers in findings order).
+  // Name each deviation's numbered marker beside its finding (numbers in findings order,
+  // whichever list, open or reviewed, the finding is shown in).
   const seen = {};
   for (const badge of box.querySelectorAll("g.deviation[data-rule]")) {
     const rule = badge.dataset.rule;
-    const items = document.querySelectorAll(`#findings li.finding.not_met[data-rule="${rule}"]`);
+    const items = [...document.querySelectorAll(
+      `#findings li.finding.not_met[data-rule="${rule}"]`)]
+      .sort((a, b) => Number(a.dataset.order) - Number(b.dataset.order));
     const item = items[seen[rule] = (seen[rule] ?? -1) + 1];
     if (item) {
       item.querySelector(".marker")?.remove();
       const mark = el("span", { class: "marker" }, `marker ${badge.dataset.number} on the timeline`);
-      item.querySelector("strong").after(" ", mark);
+      item.querySelector(".head").append(" ", mark);
     }
   }
 }
@@ -244,12 +270,6 @@ async function loadTimeline() {
 async function loadHistory() {
   const answer = await api.call("GET", api.patient(state.patient.patient_id) + "/history");
   if (answer.ok) $("#history").replaceChildren(historyTable(answer.data));
-}
-
-function eventText(kind, event) {
-  if (typeof event === "string") return event;
-  return Object.entries(event).map(([k, v]) => `${words(k)}: ${v === null ? "none" : v}`)
-    .join("; ");
 }
 
 function renderEvents(record) {
@@ -269,7 +289,7 @@ function renderEvents(record) {
             "aria-label": `Delete ${label}` }, "Delete"));
       }
       rows.push(el("tr", {}, el("th", { scope: "row" }, label),
-        el("td", {}, eventText(kind, event)), actions));
+        el("td", {}, unbroken(eventWords(kind, event))), actions));
     }
   }
   $("#events").replaceChildren(rows.length
