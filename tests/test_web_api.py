@@ -57,6 +57,21 @@ def test_a_session_cookie_changes_nothing_without_its_csrf_token(site: Site) -> 
     client.close()
 
 
+def test_the_pages_probe_on_load_is_an_answer_not_an_error(site: Site) -> None:
+    """Before sign-in the page asks ?probe=true: 200 signed_in false (no 401 in the
+    browser's console); with a session the same question describes it."""
+    probe = httpx.get(site.url + "/v1/session?probe=true")
+    assert (probe.status_code, probe.json()) == (200, {"signed_in": False})
+    made_up = httpx.get(
+        site.url + "/v1/session?probe=true", cookies={"tacecheck_session": "made-up"}
+    )
+    assert made_up.json() == {"signed_in": False}
+    assert httpx.get(site.url + "/v1/session").status_code == 401  # without probe: as before
+    client, _csrf = session(site)
+    assert client.get("/v1/session?probe=true").json()["user"] == "entry-user"
+    client.close()
+
+
 def test_an_unknown_token_opens_no_session(site: Site) -> None:
     answer = httpx.post(site.url + "/v1/session", json={"token": "tc_nobody"})
     assert answer.status_code == 401

@@ -381,7 +381,7 @@ def test_a_slow_session_look_up_does_not_undo_a_sign_in(site: Site, browser: Any
           window.fetch = async (input, init) => {
             const url = String(input);
             const method = (init && init.method) || "GET";
-            if (first && method === "GET" && url.endsWith("/v1/session")) {
+            if (first && method === "GET" && url.endsWith("/v1/session?probe=true")) {
               first = false;
               const answer = await real(input, init);
               await gate;

@@ -66,10 +66,16 @@ def _current(svc: Service, request: Request, touch: bool = True) -> tuple[str, S
 
 
 @router.get("")
-async def read_session(svc: ServiceDep, request: Request) -> Any:
+async def read_session(svc: ServiceDep, request: Request, probe: bool = False) -> Any:
     """The signed-in user, their role, the CSRF token and the seconds left.
 
-    Asking does not count as activity: a page that polls does not keep its session open."""
+    Asking does not count as activity: a page that polls does not keep its session open.
+    With ``?probe=true`` no session is an answer, not an error: 200 ``{"signed_in": false}``
+    (the page's look-up on load, before anyone signed in)."""
+    if probe:
+        session_id = request.cookies.get(COOKIE, "")
+        if not session_id or svc.sessions.find(session_id, False) is None:
+            return json_answer({"signed_in": False}, 200, {"Cache-Control": "no-store"})
     _, entry = _current(svc, request, touch=False)
     return json_answer(_describe(svc.sessions, entry), 200, {"Cache-Control": "no-store"})
 

@@ -55,10 +55,12 @@ export class Api {
 
   patient(id) { return "/v1/patients/" + encodeURIComponent(id); }
 
+  // On load: is a session open? ("signed_in": false is the service's "no", not an error.)
   async resume() {
-    const answer = await this.call("GET", "/v1/session");
-    if (answer.ok) this.begin(answer.data);
-    return answer;
+    const answer = await this.call("GET", "/v1/session?probe=true");
+    const open = answer.ok && answer.data?.signed_in !== false;
+    if (open) this.begin(answer.data);
+    return { ...answer, ok: open };
   }
 
   async signIn(token) {
