@@ -73,7 +73,30 @@ def _count(text: str) -> int:
 
 
 def _codes(text: str) -> list[str]:
-    return [code.strip() for code in text.split(",") if code.strip()]
+    codes = [code.strip() for code in text.split(",") if code.strip()]
+    if not codes:  # --select "" would otherwise report everything
+        raise argparse.ArgumentTypeError(
+            "give at least one rule code or family (TRT001,DOS or dosing; see 'tacecheck rules')"
+        )
+    return codes
+
+
+class _Once(argparse.Action):
+    """An option that may be given once: a second ``-f`` is refused, not silently kept."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if getattr(namespace, self.dest, None) is not None:
+            parser.error(
+                f"argument {option_string}: given twice; for several reports give one "
+                "-o FILE per report (its ending gives the format)"
+            )
+        setattr(namespace, self.dest, values)
 
 
 def _pack_option(parser: argparse.ArgumentParser) -> None:
@@ -110,6 +133,7 @@ def _check_parser(sub: Any) -> argparse.ArgumentParser:
         "--format",
         choices=list(FORMATS),
         default=None,
+        action=_Once,
         help="; ".join(f"{name}: {spec[2]}" for name, spec in FORMATS.items())
         + " (default: from the -o file's ending, else text)",
     )

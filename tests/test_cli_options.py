@@ -299,3 +299,14 @@ def test_integrations_are_copied_from_a_package_installed_under_a_hidden_folder(
     shipped = [p for p in (ROOT / "integrations").rglob("*") if p.is_file()]
     assert len(written) == len(shipped) > 0
     assert (tmp_path / "out" / "integrations" / "redcap" / "tamai_mapping.yaml").is_file()
+
+
+@pytest.mark.parametrize("codes", ["", " , "])
+def test_an_empty_select_is_refused_not_read_as_everything(capsys, codes: str) -> None:
+    message = _usage(capsys, "check", P02, "--select", codes)
+    assert "--select: give at least one rule code or family" in message
+
+
+def test_a_second_format_is_refused_not_silently_kept(capsys) -> None:
+    message = _usage(capsys, "check", P02, "-f", "text", "-f", "json")
+    assert "-f: given twice" in message and "-o FILE per report" in message

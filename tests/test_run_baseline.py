@@ -115,3 +115,14 @@ def test_a_report_with_a_baseline_fits_the_report_schema(capsys, study) -> None:
     validator = Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/jsonl_line"})
     for line in capsys.readouterr().out.splitlines():
         validator.validate(json.loads(line))
+
+
+def test_a_baseline_of_another_pack_is_refused(capsys, study) -> None:
+    code, report = _json(capsys, "before")
+    assert code == 1
+    report["protocol"]["id"] = "another-study"
+    (study / "other.json").write_text(json.dumps(report))
+    assert main(["check", "before", "--baseline", "other.json"]) == 2
+    err = capsys.readouterr().err
+    assert "other.json: /protocol/id: the baseline was checked with pack 'another-study'" in err
+    assert "this run with 'tamai-2017'" in err

@@ -60,8 +60,9 @@ class Baseline:
         self._now: dict[str, set[_Key]] = {}
 
     @classmethod
-    def load(cls, path: str | Path) -> Baseline:
-        """Read a JSON report written by ``tacecheck check --format json``."""
+    def load(cls, path: str | Path, pack_id: str | None = None) -> Baseline:
+        """Read a JSON report written by ``tacecheck check --format json``; with
+        ``pack_id``, one of that pack (another pack's rules would all read as new)."""
         source = str(path)
         try:
             report = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -73,7 +74,15 @@ class Baseline:
             ) from None
         if not isinstance(report, dict) or "patients" not in report:
             raise BaselineError(f"{source}: /patients: missing; give a report written with -f json")
-        return cls(list(_not_met(report["patients"], source)), source)
+        findings = list(_not_met(report["patients"], source))
+        protocol = report.get("protocol")
+        found = protocol.get("id") if isinstance(protocol, dict) else None
+        if pack_id is not None and found != pack_id:
+            raise BaselineError(
+                f"{source}: /protocol/id: the baseline was checked with pack {found!r}, this run "
+                f"with {pack_id!r}; compare runs of the same pack"
+            )
+        return cls(findings, source)
 
     def observe(self, result: PatientResult) -> None:
         """Note what is not met for this patient in the current run (before rendering it)."""

@@ -198,7 +198,7 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
     spec = INPUTS[args.source_format]
     spec.check_installed()
     mapping = spec.load_mapping(args.mapping)
-    baseline = Baseline.load(args.baseline) if args.baseline else None
+    baseline = Baseline.load(args.baseline, pack.id) if args.baseline else None
     run = _provenance(pack, args.as_of)
     on_terminal = _colour(args.color) and targets[0].path is None
     renderers = [
