@@ -29,11 +29,13 @@ from protocol.dates import EARLIEST_YEAR, LATEST_YEAR
 __all__ = [
     "DATE_RANGE",
     "DOSE_MAXIMUM",
+    "ODD_VALUES",
     "as_of_dates",
     "batches",
     "doses",
     "full_dates",
     "patient_records",
+    "value_paths",
 ]
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -305,3 +307,29 @@ def batches(min_size: int = 1, max_size: int = 40) -> st.SearchStrategy[list[dic
         return [draw(patient_records(patient_id=f"B{index}")) for index in range(size)]
 
     return _batch()
+
+
+# Values a field of a valid record may be changed to, to see two validators agree on it.
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 2000),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(
+        ["", "2012", "2012-02", "2012-02-30", "2012-2-3", "2012-01-01\n", "QD", "BID", "x" * 300]
+    ),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from(["date", "x"]), st.text(max_size=3), max_size=2),
+)
+
+
+def value_paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key/index path into a decoded JSON value (the value itself excluded)."""
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, child in value.items():
+            out += value_paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            out += value_paths(child, (*prefix, index))
+    return out

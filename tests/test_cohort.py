@@ -350,14 +350,14 @@ def test_a_record_the_checker_fails_on_is_reported_and_the_rest_are_checked(
 ) -> None:
     from protocol.cohort import runner
 
-    real = runner.check_record
+    real = runner.check_records
 
-    def failing(model: Any, *args: Any) -> Any:
-        if model.patient_id == "P02":
-            raise RuntimeError("simulated defect")
-        return real(model, *args)
+    def failing(tasks: Any, *args: Any) -> Any:
+        results = real(tasks, *args)
+        defect = RuntimeError("simulated defect")
+        return [defect if t[0].patient_id == "P02" else r for t, r in zip(tasks, results)]
 
-    monkeypatch.setattr(runner, "check_record", failing)
+    monkeypatch.setattr(runner, "check_records", failing)
     folder = _folder(tmp_path, ["p01-on-time", "p02-late-start", "p03-day-21"])
     out = io.StringIO()
     result = run_cohort([folder], pack, renderer_for("json", pack), out)

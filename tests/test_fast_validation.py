@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from record_strategies import ODD_VALUES, value_paths
 
 from protocol.records.json_input import JsonProblem, decode_record
 from protocol.records.validation import fast_record_check, record_validator
@@ -72,35 +73,13 @@ def test_the_corpus_has_passing_and_failing_records() -> None:
 
 
 _VALID = json.loads((ROOT / "examples" / "p06-ae-dose-reduction.json").read_text("utf-8"))
-_ODD_VALUES = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(-5, 2000),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.sampled_from(
-        ["", "2012", "2012-02", "2012-02-30", "2012-2-3", "2012-01-01\n", "QD", "BID", "x" * 300]
-    ),
-    st.lists(st.integers(), max_size=2),
-    st.dictionaries(st.sampled_from(["date", "x"]), st.text(max_size=3), max_size=2),
-)
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(value, dict):
-        for key, child in value.items():
-            out += _paths(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            out += _paths(child, (*prefix, index))
-    return out
-
-
-_PATHS = _paths(_VALID)
+_PATHS = value_paths(_VALID)
 
 
 @settings(max_examples=300, deadline=None)
-@given(path=st.sampled_from(_PATHS), value=_ODD_VALUES)
+@given(path=st.sampled_from(_PATHS), value=ODD_VALUES)
 def test_agree_when_any_one_field_changes(path: tuple[Any, ...], value: Any) -> None:
     record = copy.deepcopy(_VALID)
     target = record

@@ -27,12 +27,13 @@ from protocol.cohort.selection import Selection, site_of
 from protocol.cohort.sites import SiteTally
 from protocol.cohort.spool import ErrorSpool
 from protocol.cohort.summary import CohortSummary, PatientTally, eligibility_steps
-from protocol.engine import check_record
-from protocol.findings import RecordError
+from protocol.engine.checker import check_records
+from protocol.findings import PatientResult, RecordError
 from protocol.packs.model import Pack
 from protocol.progress import Progress
 from protocol.records import load_record
-from protocol.records.sources import RawRecord, read_raw
+from protocol.records.model import PatientRecord
+from protocol.records.sources import RawRecord, Submission, read_raw
 from protocol.render.base import Renderer
 
 if TYPE_CHECKING:
@@ -138,48 +139,72 @@ def _work(task: tuple[int, list[RawRecord]]) -> ChunkResult:
 
 
 def process_chunk(context: _Context, first_index: int, chunk: list[RawRecord]) -> ChunkResult:
-    """Decode, validate, check and render one chunk of records."""
+    """Decode, validate, check and render one chunk of records.
+
+    The chunk's valid records are checked together (:func:`check_records`: patients
+    share durable_rules sessions where the pack allows it); then every record is
+    rendered in input order, as if each had been checked in turn.
+    """
     out = ChunkResult()
     choices = context.choices
+    slots: list[tuple[int, Submission, PatientRecord | None, list[RecordError]]] = []
     for offset, raw in enumerate(chunk):
         out.records += 1
         out.size += raw.size
         submission = raw.decode()
-        errors: list[RecordError]
         if submission.error is not None:
-            errors = [submission.error]
+            slots.append((offset, submission, None, [submission.error]))
+            continue
+        site = site_of(submission.record)
+        if choices.site is not None and site is not None and site != choices.site:
+            out.filtered += 1
+            continue
+        # decode_record made it (RawRecord.decode): JSON values only, no walk needed.
+        model, errors = load_record(submission.record, submission.source, from_json=True)
+        slots.append((offset, submission, model, errors))
+    tasks = [
+        (model, submission.source, getattr(submission.origin, "not_collected", None))
+        for _offset, submission, model, _errors in slots
+        if model is not None
+    ]
+    checked = iter(check_records(tasks, context.pack, context.as_of))
+    for offset, submission, model, errors in slots:
+        if model is not None:
+            out.items.append(
+                _rendered(context, first_index + offset, submission, model, next(checked))
+            )
         else:
-            site = site_of(submission.record)
-            if choices.site is not None and site is not None and site != choices.site:
-                out.filtered += 1
-                continue
-            model, errors = load_record(submission.record, submission.source)
-            if model is not None:
-                try:
-                    unknown = getattr(submission.origin, "not_collected", None)
-                    full = check_record(
-                        model, context.pack, context.as_of, submission.source, unknown
-                    )
-                    result = choices.selection.apply(full)
-                    changes = None
-                    for baseline in context.baselines:
-                        changes = baseline.counts(result)
-                    texts = tuple(
-                        renderer.patient(
-                            result, submission.record, first_index + offset, submission.origin
-                        )
-                        for renderer in context.renderers
-                    )
-                except Exception as error:  # one record's failure never stops the batch
-                    errors = [_internal_error(submission.source, model.patient_id, error)]
-                else:
-                    site_tally = SiteTally.of(result, model, changes)
-                    tally = PatientTally.of(full, context.steps, result, site_tally)
-                    out.items.append(Item(submission.source, texts, tally))
-                    continue
-        texts = context.errors_text(submission.source, errors)
-        out.items.append(Item(submission.source, texts, errors=tuple(errors)))
+            texts = context.errors_text(submission.source, errors)
+            out.items.append(Item(submission.source, texts, errors=tuple(errors)))
     return out
+
+
+def _rendered(
+    context: _Context,
+    index: int,
+    submission: Submission,
+    model: PatientRecord,
+    full: PatientResult | Exception,
+) -> Item:
+    """A checked record's item (its texts and tally), or its failure's."""
+    try:
+        if isinstance(full, Exception):
+            raise full
+        result = context.choices.selection.apply(full)
+        changes = None
+        for baseline in context.baselines:
+            changes = baseline.counts(result)
+        texts = tuple(
+            renderer.patient(result, submission.record, index, submission.origin)
+            for renderer in context.renderers
+        )
+    except Exception as error:  # one record's failure never stops the batch
+        errors = [_internal_error(submission.source, model.patient_id, error)]
+        texts = context.errors_text(submission.source, errors)
+        return Item(submission.source, texts, errors=tuple(errors))
+    site_tally = SiteTally.of(result, model, changes)
+    tally = PatientTally.of(full, context.steps, result, site_tally)
+    return Item(submission.source, texts, tally)
 
 
 def _crashed(context: _Context, chunk: list[RawRecord], how: str) -> ChunkResult:

@@ -10,21 +10,21 @@ second batch of facts in the same session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from protocol.engine.durable_adapter import engine_for, fact_id
+from protocol.engine.durable_adapter import EngineError, engine_for, fact_id
 from protocol.engine.endpoints import endpoints
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.not_collected import blocked_sections, group_reason, overrule
 from protocol.engine.timeline import Timeline
 from protocol.findings import Eligibility, Finding, PatientResult, Status
 from protocol.packs.model import Pack, Rule
-from protocol.packs.templates import render
+from protocol.packs.templates import filler, render
 from protocol.records.model import PatientRecord
 
-__all__ = ["as_of_for", "check_record", "eligibility_of"]
+__all__ = ["BATCH_PATIENTS", "as_of_for", "check_record", "check_records", "eligibility_of"]
 
 
 def as_of_for(record: PatientRecord, as_of: date | None) -> tuple[date, str, str]:
@@ -89,21 +89,53 @@ class _Values:
         return own[key] if key in own else self.params[key]
 
 
+_STATUSES = {str(status): status for status in Status}
+
+
+class _Plan:
+    """What explaining one rule's facts needs, worked out once per rule object."""
+
+    __slots__ = ("location", "outcomes", "rule")
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        self.location = filler(rule.location or "{pointer}")
+        self.outcomes = {
+            outcome.index: (outcome.result, _STATUSES.get(outcome.result), filler(outcome.message))
+            for outcome in (*rule.outcomes, rule.otherwise)
+        }
+
+
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(rule: Rule) -> _Plan:
+    plan = _PLANS.get(id(rule))
+    if plan is None or plan.rule is not rule:
+        plan = _PLANS[id(rule)] = _Plan(rule)
+    return plan
+
+
 def _resolve(
     rule: Rule,
     facts: list[Fact],
     fired: Mapping[tuple[str, str], int],
     params: Mapping[str, Any],
+    implicit: Mapping[str, int],
 ) -> list[tuple[str, str, Fact | None, Any]]:
-    """(result, message, fact, values) per fact, or the rule's 'no instance' answer."""
+    """(result, message, fact, values) per fact, or the rule's 'no instance' answer.
+
+    A fact for which none of the rule's actions fired has the session's implicit outcome
+    for that rule (its ``otherwise``, or in a lean engine its most frequent one)."""
     if not facts:
         return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, params)]
+    plan = _plan(rule)
     out = []
     for fact in facts:
-        index = fired.get((rule.code, fact_id(fact)), rule.otherwise.index)
-        outcome = rule.outcome(index)
-        values = _Values({**fact.display, **fact.values}, params)
-        out.append((outcome.result, render(outcome.message, values), fact, values))
+        index = fired.get((rule.code, fact_id(fact)), implicit[rule.code])
+        result, _status, message = plan.outcomes[index]
+        own = {**fact.display, **fact.values}
+        out.append((result, message(own, params), fact, _Values(own, params)))
     return out
 
 
@@ -112,39 +144,58 @@ def _findings(
     facts: Mapping[str, list[Fact]],
     fired: Mapping[tuple[str, str], int],
     params: Mapping[str, Any],
+    implicit: Mapping[str, int],
 ) -> list[Finding]:
     findings = []
     append = findings.append
     for rule in rules:
-        location = rule.location or "{pointer}"
         shown = rule.evidence
-        for result, message, fact, values in _resolve(rule, facts[rule.subject], fired, params):
-            evidence: dict[str, Any] = {}
-            if fact is not None:
-                own, fixed = values.own, values.params  # a fact's values, then the pack's
-                for key in shown:
-                    if key in own:
-                        evidence[key] = own[key]
-                    elif key in fixed:
-                        evidence[key] = fixed[key]
+        code = rule.code
+        subject_facts = facts[rule.subject]
+        if not subject_facts:
             append(
                 Finding(
-                    rule=rule.code,
+                    rule=code,
                     name=rule.name,
-                    status=_STATUSES[result],
+                    status=Status.NOT_APPLICABLE,
                     kind=rule.kind,
                     importance=rule.importance,
-                    message=message,
-                    location=render(location, values) if fact else None,
+                    message=render(rule.none_message, params),
+                    location=None,
+                    evidence={},
+                    protocol_ref=rule.protocol_ref,
+                    instance=None,
+                )
+            )
+            continue
+        plan = _plan(rule)
+        outcomes, otherwise, location = plan.outcomes, implicit[code], plan.location
+        for fact in subject_facts:
+            result, status, message = outcomes[fired.get((code, fact_id(fact)), otherwise)]
+            if status is None:  # not a finding's status (a group's name)
+                raise KeyError(result)
+            own = {**fact.display, **fact.values}
+            evidence: dict[str, Any] = {}
+            for key in shown:  # a fact's values, then the pack's
+                if key in own:
+                    evidence[key] = own[key]
+                elif key in params:
+                    evidence[key] = params[key]
+            append(
+                Finding(
+                    rule=code,
+                    name=rule.name,
+                    status=status,
+                    kind=rule.kind,
+                    importance=rule.importance,
+                    message=message(own, params),
+                    location=location(own, params),
                     evidence=evidence,
                     protocol_ref=rule.protocol_ref,
-                    instance=fact.instance if fact else None,
+                    instance=fact.instance,
                 )
             )
     return findings
-
-
-_STATUSES = {str(status): status for status in Status}
 
 
 def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
@@ -155,6 +206,105 @@ def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str],
         if key not in chosen or index < chosen[key]:
             chosen[key] = index
     return chosen
+
+
+class _Check:
+    """One patient's check in its three steps, around the two batches of facts.
+
+    ``first`` are the facts asserted first; :meth:`after` takes their firings and
+    gives the facts that need the eligibility verdict; :meth:`result` takes those
+    facts' firings. :func:`check_record` runs the steps in a session of the
+    patient's own, :func:`check_records` for several patients in one session.
+    """
+
+    def __init__(
+        self,
+        record: PatientRecord,
+        pack: Pack,
+        as_of: date | None,
+        source: str,
+        not_collected: Mapping[str, str] | None,
+    ) -> None:
+        self.record, self.pack, self.source = record, pack, source
+        self.missing = not_collected or {}
+        self.when, self.as_of_basis, self.as_of_reason = as_of_for(record, as_of)
+        self.timeline = Timeline(record, self.when)
+        self.rules = rules = pack.rules_for(record.cohort)
+        self.first_rules = [r for r in rules if not SUBJECTS[r.subject].needs_eligibility]
+        self.later_rules = [r for r in rules if SUBJECTS[r.subject].needs_eligibility]
+        params = pack.params
+        self.facts = {
+            subject: measure(subject, self.timeline, params, {})
+            for subject in {r.subject for r in self.first_rules}
+        }
+        self.first = [f for fs in self.facts.values() for f in fs]
+
+    def after(
+        self, fired: Iterable[tuple[str, int, str]], implicit: Mapping[str, int]
+    ) -> list[Fact]:
+        """The first batch's findings and verdict; the facts of the second batch."""
+        params, missing = self.pack.params, self.missing
+        self.implicit = implicit
+        findings = _findings(self.first_rules, self.facts, _first_fired(fired), params, implicit)
+        self.blocked: list[str] = []
+        if missing:
+            findings, self.blocked = overrule(self.first_rules, findings, missing, params)
+        self.findings = findings
+        self.eligibility, failed = eligibility_of(findings)
+        context = {"eligibility": str(self.eligibility), "failed_rules": failed}
+        self.later = {
+            subject: measure(subject, self.timeline, params, context)
+            for subject in {r.subject for r in self.later_rules} | {self.pack.group.subject}
+        }
+        return [f for fs in self.later.values() for f in fs]
+
+    def result(self, later_fired: Iterable[tuple[str, int, str]]) -> PatientResult:
+        """The patient's result, from the second batch's firings."""
+        pack, params, missing, later = self.pack, self.pack.params, self.missing, self.later
+        fired = _first_fired(later_fired)
+        eligibility, blocked = self.eligibility, self.blocked
+        implicit = self.implicit
+        later_findings = _findings(self.later_rules, later, fired, params, implicit)
+        if missing:
+            later_findings, _ = overrule(
+                self.later_rules, later_findings, missing, params, eligibility, blocked
+            )
+        findings = self.findings + later_findings
+        order = {rule.code: position for position, rule in enumerate(self.rules)}
+        findings.sort(key=lambda f: order[f.rule])
+        ((group, reason, fact, _values),) = _resolve(
+            pack.group, later[pack.group.subject], fired, params, implicit
+        )
+        basis = None
+        if fact is not None:
+            index = fired.get((pack.group.code, fact_id(fact)), implicit[pack.group.code])
+            basis = pack.group.outcome(index).label
+        unknown = blocked_sections(pack.group, missing, eligibility, blocked) if missing else []
+        if unknown:
+            group, reason = "unassigned", group_reason(unknown, missing, params)
+            basis = "not collected"
+        if group == "unassigned":
+            results: dict[str, Any] = {"ttp": None, "os": None}
+            notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
+        else:
+            results, notes = endpoints(self.timeline, pack.endpoints, int(params["listing_limit"]))
+        record = self.record
+        return PatientResult(
+            patient_id=record.patient_id,
+            cohort=record.cohort,
+            source=self.source,
+            eligibility=eligibility,
+            group=group,
+            group_reason=reason,
+            findings=tuple(findings),
+            endpoints=results,
+            endpoint_notes=notes,
+            site_id=record.site_id,
+            as_of=self.when.isoformat(),
+            group_basis=basis,
+            as_of_basis=self.as_of_basis,
+            as_of_reason=self.as_of_reason,
+        )
 
 
 def check_record(
@@ -169,67 +319,90 @@ def check_record(
     ``not_collected`` maps record sections the source did not collect to why, in words
     (``{"tace": "no PR dataset in sdtm/"}``): every rule reading one is not evaluable
     (:mod:`protocol.engine.not_collected`)."""
-    missing = not_collected or {}
-    when, as_of_basis, as_of_reason = as_of_for(record, as_of)
-    timeline = Timeline(record, when)
-    rules = pack.rules_for(record.cohort)
-    first_rules = [r for r in rules if not SUBJECTS[r.subject].needs_eligibility]
-    later_rules = [r for r in rules if SUBJECTS[r.subject].needs_eligibility]
-    params = pack.params
-    compiled = engine_for(pack)
-    with compiled.session() as session:
-        facts = {
-            subject: measure(subject, timeline, params, {})
-            for subject in {r.subject for r in first_rules}
-        }
-        fired = _first_fired(session.assert_facts([f for fs in facts.values() for f in fs]))
-        findings = _findings(first_rules, facts, fired, params)
-        blocked: list[str] = []
-        if missing:
-            findings, blocked = overrule(first_rules, findings, missing, params)
-        eligibility, failed = eligibility_of(findings)
-        context = {"eligibility": str(eligibility), "failed_rules": failed}
-        later = {
-            subject: measure(subject, timeline, params, context)
-            for subject in {r.subject for r in later_rules} | {pack.group.subject}
-        }
-        fired = _first_fired(session.assert_facts([f for fs in later.values() for f in fs]))
-    later_findings = _findings(later_rules, later, fired, params)
-    if missing:
-        later_findings, _ = overrule(
-            later_rules, later_findings, missing, params, eligibility, blocked
-        )
-    findings += later_findings
-    order = {rule.code: position for position, rule in enumerate(rules)}
-    findings.sort(key=lambda f: order[f.rule])
-    ((group, reason, fact, _values),) = _resolve(
-        pack.group, later[pack.group.subject], fired, params
-    )
-    basis = None
-    if fact is not None:
-        index = fired.get((pack.group.code, fact_id(fact)), pack.group.otherwise.index)
-        basis = pack.group.outcome(index).label
-    unknown = blocked_sections(pack.group, missing, eligibility, blocked) if missing else []
-    if unknown:
-        group, reason, basis = "unassigned", group_reason(unknown, missing, params), "not collected"
-    if group == "unassigned":
-        results: dict[str, Any] = {"ttp": None, "os": None}
-        notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
-    else:
-        results, notes = endpoints(timeline, pack.endpoints, int(params["listing_limit"]))
-    return PatientResult(
-        patient_id=record.patient_id,
-        cohort=record.cohort,
-        source=source,
-        eligibility=eligibility,
-        group=group,
-        group_reason=reason,
-        findings=tuple(findings),
-        endpoints=results,
-        endpoint_notes=notes,
-        site_id=record.site_id,
-        as_of=when.isoformat(),
-        group_basis=basis,
-        as_of_basis=as_of_basis,
-        as_of_reason=as_of_reason,
-    )
+    with engine_for(pack).session() as session:
+        check = _Check(record, pack, as_of, source, not_collected)
+        later = check.after(session.assert_facts(check.first), session.implicit)
+        fired = session.assert_facts(later)
+    return check.result(fired)
+
+
+# Patients per shared durable_rules session (DURABLE_RULES.md 25: 25-100 is fastest).
+BATCH_PATIENTS = 50
+
+Task = tuple[PatientRecord, str, Mapping[str, str] | None]
+
+
+def check_records(
+    tasks: Sequence[Task], pack: Pack, as_of: date | None = None
+) -> list[PatientResult | Exception]:
+    """:func:`check_record` of each ``(record, source, not_collected)``, in order.
+
+    Patients share a durable_rules session, ``BATCH_PATIENTS`` at a time, when the
+    adapter has proved that no rule can match facts of two patients
+    (:attr:`~protocol.engine.durable_adapter.RuleEngine.batchable`); otherwise, and
+    for every patient of a batch that failed, each is checked alone by
+    :func:`check_record`. A patient whose check raised gets its exception in place of
+    a result: exactly what :func:`check_record` alone raises for it.
+    """
+    out: list[PatientResult | Exception] = []
+    batchable = engine_for(pack).batchable
+    for start in range(0, len(tasks), BATCH_PATIENTS):
+        part = tasks[start : start + BATCH_PATIENTS]
+        results = _batched(part, pack, as_of) if batchable and len(part) > 1 else None
+        if results is None:
+            results = [
+                _alone(record, pack, as_of, source, unknown) for record, source, unknown in part
+            ]
+        out += results
+    return out
+
+
+def _alone(
+    record: PatientRecord,
+    pack: Pack,
+    as_of: date | None,
+    source: str,
+    not_collected: Mapping[str, str] | None,
+) -> PatientResult | Exception:
+    try:
+        return check_record(record, pack, as_of, source, not_collected)
+    except Exception as error:  # the caller reports it as that record's failure
+        return error
+
+
+def _batched(
+    part: Sequence[Task], pack: Pack, as_of: date | None
+) -> list[PatientResult | Exception] | None:
+    """One session for ``part``; None if its engine failed (then each is checked alone).
+
+    A patient whose own Python step raised is checked alone too, so its exception is
+    the one :func:`check_record` raises.
+    """
+    results: list[PatientResult | Exception | None] = [None] * len(part)
+    checks: dict[int, _Check] = {}
+    try:
+        with engine_for(pack).session(lean=True) as session:
+            for number, (record, source, unknown) in enumerate(part):
+                try:
+                    checks[number] = _Check(record, pack, as_of, source, unknown)
+                except Exception:
+                    continue
+            fired = session.assert_groups([check.first for check in checks.values()])
+            later: dict[int, list[Fact]] = {}
+            for (number, check), firings in zip(checks.items(), fired, strict=True):
+                try:
+                    later[number] = check.after(firings, session.implicit)
+                except Exception:
+                    continue
+            fired = session.assert_groups(list(later.values()))
+    except EngineError:
+        return None
+    for number, firings in zip(later, fired, strict=True):
+        try:
+            results[number] = checks[number].result(firings)
+        except Exception:
+            continue
+    return [
+        result if result is not None else _alone(record, pack, as_of, source, unknown)
+        for result, (record, source, unknown) in zip(results, part, strict=True)
+    ]

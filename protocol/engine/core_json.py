@@ -107,5 +107,14 @@ def fact_text(head: str, values: Mapping[str, Any]) -> str:
             text = number_text(value)
         else:
             raise CoreJsonError(f"{key}: a fact holds only text, booleans and numbers")
-        parts.append(f"{_quote(key)}: {text}")
+        label = _LABELS.get(key)
+        if label is None:
+            label = _quote(key) + ": "
+            if len(_LABELS) < 4096:
+                _LABELS[key] = label
+        parts.append(label + text)
     return "{" + ", ".join(parts) + "}"
+
+
+# Field names as written before their values (a few dozen in a pack): kept once quoted.
+_LABELS: dict[str, str] = {}

@@ -21,6 +21,11 @@ import fastjsonschema
 from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
+try:
+    import jsonschema_rs
+except ImportError:  # pragma: no cover - an optional speed-up of the gate
+    jsonschema_rs = None
+
 from protocol._resources import schema_path
 from protocol.dates import EARLIEST_YEAR, LATEST_YEAR, DateProblem, PartialDate
 from protocol.findings import RecordError
@@ -35,6 +40,7 @@ __all__ = [
     "field_is_valid",
     "record_schema",
     "record_validator",
+    "rs_record_check",
     "schema_errors",
 ]
 
@@ -123,7 +129,29 @@ def fast_record_check() -> Any:
     )
 
 
+@cache
+def rs_record_check() -> Any:
+    """jsonschema-rs's yes/no check of the same schema file, or None without it.
+
+    Preferred to :func:`fast_record_check` (about a quarter of its time): it reads the
+    same schema and the same ``partial-date`` format, and its ``$`` is the end of the
+    text, as ``_whole_pattern``'s. Only "valid or not": every message still comes from
+    jsonschema; ``tests/test_speed_gate.py`` shows the three agree.
+    """
+    if jsonschema_rs is None:  # pragma: no cover - then fastjsonschema decides alone
+        return None
+    return jsonschema_rs.validator_for(
+        record_schema(), formats={"partial-date": _is_partial_date_text}, validate_formats=True
+    ).is_valid
+
+
 def _passes_fast_check(record: Any) -> bool:
+    check = rs_record_check()
+    if check is not None:
+        try:
+            return bool(check(record))
+        except (ValueError, TypeError, OverflowError):  # a value it cannot take: ask the other
+            pass
     try:
         fast_record_check()(record)
     except fastjsonschema.JsonSchemaException:

@@ -63,7 +63,7 @@ def json_text(value: Any) -> str:
             )
         except (ValueError, TypeError, RecursionError):
             text = json.dumps(str(value), ensure_ascii=False)
-    if _ESCAPED.search(text):
+    if not text.isascii() and _ESCAPED.search(text):  # ASCII text holds none of them
         text = _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
 
