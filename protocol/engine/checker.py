@@ -21,10 +21,17 @@ from protocol.engine.not_collected import blocked_sections, group_reason, overru
 from protocol.engine.timeline import Timeline
 from protocol.findings import Eligibility, Finding, PatientResult, Status
 from protocol.packs.model import Pack, Rule
-from protocol.packs.templates import filler, render
+from protocol.packs.templates import Values, filler, render
 from protocol.records.model import PatientRecord
 
-__all__ = ["BATCH_PATIENTS", "as_of_for", "check_record", "check_records", "eligibility_of"]
+__all__ = [
+    "BATCH_PATIENTS",
+    "as_of_for",
+    "check_record",
+    "check_records",
+    "eligibility_of",
+    "patient_result",
+]
 
 
 def as_of_for(record: PatientRecord, as_of: date | None) -> tuple[date, str, str]:
@@ -66,27 +73,6 @@ def eligibility_of(findings: Iterable[Finding]) -> tuple[Eligibility, list[str]]
     if Status.PENDING in statuses:
         return Eligibility.PENDING, []
     return Eligibility.ELIGIBLE, []
-
-
-class _Values:
-    """A fact's measurements, then the pack's parameters: what a template may name."""
-
-    __slots__ = ("own", "params")
-
-    def __init__(self, own: dict[str, Any], params: Mapping[str, Any]) -> None:
-        self.own = own
-        self.params = params
-
-    def get(self, key: str, default: Any = None) -> Any:
-        own = self.own
-        return own[key] if key in own else self.params.get(key, default)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.own or key in self.params
-
-    def __getitem__(self, key: str) -> Any:
-        own = self.own
-        return own[key] if key in own else self.params[key]
 
 
 _STATUSES = {str(status): status for status in Status}
@@ -135,7 +121,7 @@ def _resolve(
         index = fired.get((rule.code, fact_id(fact)), implicit[rule.code])
         result, _status, message = plan.outcomes[index]
         own = {**fact.display, **fact.values}
-        out.append((result, message(own, params), fact, _Values(own, params)))
+        out.append((result, message(own, params), fact, Values(own, params)))
     return out
 
 
@@ -283,28 +269,50 @@ class _Check:
         if unknown:
             group, reason = "unassigned", group_reason(unknown, missing, params)
             basis = "not collected"
-        if group == "unassigned":
-            results: dict[str, Any] = {"ttp": None, "os": None}
-            notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
-        else:
-            results, notes = endpoints(self.timeline, pack.endpoints, int(params["listing_limit"]))
-        record = self.record
-        return PatientResult(
-            patient_id=record.patient_id,
-            cohort=record.cohort,
-            source=self.source,
-            eligibility=eligibility,
-            group=group,
-            group_reason=reason,
-            findings=tuple(findings),
-            endpoints=results,
-            endpoint_notes=notes,
-            site_id=record.site_id,
-            as_of=self.when.isoformat(),
-            group_basis=basis,
-            as_of_basis=self.as_of_basis,
-            as_of_reason=self.as_of_reason,
+        return patient_result(
+            self.timeline,
+            pack,
+            self.source,
+            (self.as_of_basis, self.as_of_reason),
+            (eligibility, group, reason, basis),
+            findings,
         )
+
+
+def patient_result(
+    timeline: Timeline,
+    pack: Pack,
+    source: str,
+    as_of: tuple[str, str],
+    verdict: tuple[Eligibility, str, str, str | None],
+    findings: Sequence[Finding],
+) -> PatientResult:
+    """The result of a check: ``as_of`` is (basis, reason), ``verdict`` (eligibility, group,
+    group reason, group basis); the endpoints are computed here for an assigned patient."""
+    eligibility, group, reason, basis = verdict
+    if group == "unassigned":
+        results: dict[str, Any] = {"ttp": None, "os": None}
+        notes = {"ttp": f"not computed: {reason}", "os": f"not computed: {reason}"}
+    else:
+        limit = int(pack.params["listing_limit"])
+        results, notes = endpoints(timeline, pack.endpoints, limit)
+    record = timeline.record
+    return PatientResult(
+        patient_id=record.patient_id,
+        cohort=record.cohort,
+        source=source,
+        eligibility=eligibility,
+        group=group,
+        group_reason=reason,
+        findings=tuple(findings),
+        endpoints=results,
+        endpoint_notes=notes,
+        site_id=record.site_id,
+        as_of=timeline.as_of.isoformat(),
+        group_basis=basis,
+        as_of_basis=as_of[0],
+        as_of_reason=as_of[1],
+    )
 
 
 def check_record(

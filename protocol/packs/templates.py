@@ -18,7 +18,13 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache, partial
 from typing import Any
 
-__all__ = ["TemplateError", "filler", "placeholders", "render"]
+__all__ = [
+    "TemplateError",
+    "Values",
+    "filler",
+    "placeholders",
+    "render",
+]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _FORMATTER = string.Formatter()
@@ -112,6 +118,27 @@ def _format_string(parts: _Parts) -> tuple[str, tuple[str, ...]]:
         for literal, field, _spec in parts
     )
     return pattern, tuple(field for _literal, field, _spec in parts if field is not None)
+
+
+class Values:
+    """A fact's measurements, then the pack's parameters: what a template may name."""
+
+    __slots__ = ("own", "params")
+
+    def __init__(self, own: dict[str, Any], params: Mapping[str, Any]) -> None:
+        self.own = own
+        self.params = params
+
+    def get(self, key: str, default: Any = None) -> Any:
+        own = self.own
+        return own[key] if key in own else self.params.get(key, default)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.own or key in self.params
+
+    def __getitem__(self, key: str) -> Any:
+        own = self.own
+        return own[key] if key in own else self.params[key]
 
 
 _Filler = Callable[[Mapping[str, Any], Mapping[str, Any]], str]

@@ -15,6 +15,7 @@ from protocol.dates import DateRange, PartialDate
 from protocol.engine.timeline import Timeline
 
 __all__ = [
+    "MEMORY",
     "SUBJECTS",
     "Builder",
     "Fact",
@@ -50,6 +51,12 @@ class Subject:
 
 
 SUBJECTS: dict[str, Subject] = {}
+
+# The context key under which a caller that measures one patient again and again as the
+# record grows (protocol.engine.memo, for a Session) passes a dict of its own: a builder may
+# keep there what it measured, keyed by everything it was measured from, and give it back
+# instead of measuring again. What it gives back is always what it would measure afresh.
+MEMORY = "memory"
 
 
 def register(

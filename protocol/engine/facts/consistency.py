@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from protocol.dates import DateRange, PartialDate, add_months
-from protocol.engine.facts.base import Fact, date_text, register
+from protocol.engine.facts.base import MEMORY, Fact, date_text, register
 from protocol.engine.listing import capped
 from protocol.engine.ordering import ordered
 from protocol.engine.timeline import Timeline, day_span
@@ -32,59 +32,104 @@ def _interval(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list
         tie=lambda i: repr(periods[i]),
     )
     numbers = {i: n for n, i in enumerate(by_date, 1)}
-    items = [
-        (f"/sorafenib/{i}", f"dosing period {numbers[i]}", x.start_date, x.end_date, "end_date")
-        for i, x in enumerate(periods)
-    ] + [
-        (
-            f"/adverse_events/{i}",
-            f"adverse event '{x.term}'",
-            x.onset_date,
-            x.resolution_date,
-            "resolution_date",
-        )
-        for i, x in enumerate(t.record.adverse_events)
-    ]
+    memory = ctx.get(MEMORY)
+    known: dict[Any, tuple[Any, Fact]] | None = None
+    if memory is not None:
+        known = memory.setdefault("interval", {})
+        if len(known) > _KNOWN_INTERVALS:
+            known.clear()
     facts = []
-    for pointer, what, start, end, end_field in items:
-        low, high = day_span(start.range, end.range) if end else (0, 0)
-        facts.append(
-            Fact(
-                "interval",
-                pointer,
-                {"has_end": end is not None, "gap_min": low, "gap_max": high},
-                {
-                    "what": what,
-                    "start_date": str(start),
-                    "end_date": date_text(end, "none"),
-                    "pointer": f"{pointer}/{end_field}",
-                },
+    for i, x in enumerate(periods):
+        key = ("sorafenib", i, numbers[i])
+        fact = _kept(known, key, x)
+        if fact is None:
+            what = f"dosing period {numbers[i]}"
+            fact = _interval_fact(f"/sorafenib/{i}", what, x.start_date, x.end_date, "end_date")
+            if known is not None:
+                known[key] = (x, fact)
+        facts.append(fact)
+    for i, x in enumerate(t.record.adverse_events):
+        key = ("adverse_events", i, 0)
+        fact = _kept(known, key, x)
+        if fact is None:
+            fact = _interval_fact(
+                f"/adverse_events/{i}",
+                f"adverse event '{x.term}'",
+                x.onset_date,
+                x.resolution_date,
+                "resolution_date",
             )
-        )
+            if known is not None:
+                known[key] = (x, fact)
+        facts.append(fact)
     return facts
 
 
-def _dated_items(t: Timeline) -> list[tuple[str, PartialDate]]:
+def _kept(known: dict[Any, tuple[Any, Fact]] | None, key: Any, entry: Any) -> Fact | None:
+    """The fact remembered for ``entry`` at ``key``: the same entry, or one equal to it."""
+    kept = known.get(key) if known is not None else None
+    if kept is not None and (kept[0] is entry or kept[0] == entry):
+        return kept[1]
+    return None
+
+
+# Interval facts are remembered (when the caller gives a memory) by everything they are
+# measured from, an entry, its place and its number: a growing record measures each once.
+# A place holds one entry (the last one measured there).
+_KNOWN_INTERVALS = 10_000
+
+
+def _interval_fact(
+    pointer: str, what: str, start: PartialDate, end: PartialDate | None, end_field: str
+) -> Fact:
+    low, high = day_span(start.range, end.range) if end else (0, 0)
+    return Fact(
+        "interval",
+        pointer,
+        {"has_end": end is not None, "gap_min": low, "gap_max": high},
+        {
+            "what": what,
+            "start_date": str(start),
+            "end_date": date_text(end, "none"),
+            "pointer": f"{pointer}/{end_field}",
+        },
+    )
+
+
+def _dated_items(
+    t: Timeline, keep: Callable[[PartialDate], bool], death: bool = False
+) -> list[tuple[str, PartialDate]]:
+    """The record's dates that ``keep`` keeps (the death date too, if ``death``), by date.
+
+    Filtered before they are ordered and given their pointers: the order is a stable
+    sort by content, so the kept dates come out as they would from the whole list.
+    """
     r = t.record
-    items: list[tuple[str, PartialDate | None]] = []
-    if r.diagnosis is not None:
-        items.append(("/diagnosis/date", r.diagnosis.date))
-    items += [(f"/tace/{i}/date", x.date) for i, x in enumerate(r.tace)]
-    items += [(f"/imaging/{i}/date", x.date) for i, x in enumerate(r.imaging)]
-    for i, x in enumerate(r.sorafenib):
-        items += [
-            (f"/sorafenib/{i}/start_date", x.start_date),
-            (f"/sorafenib/{i}/end_date", x.end_date),
-        ]
-    for i, x in enumerate(r.adverse_events):
-        items += [
-            (f"/adverse_events/{i}/onset_date", x.onset_date),
-            (f"/adverse_events/{i}/resolution_date", x.resolution_date),
-        ]
-    if r.withdrawal is not None:
-        items.append(("/withdrawal/date", r.withdrawal.date))
-    items.append(("/last_contact_date", r.last_contact_date))
-    return _by_date([(pointer, value) for pointer, value in items if value is not None], r)
+    items: list[tuple[str, PartialDate]] = []
+    add = items.append
+    if r.diagnosis is not None and r.diagnosis.date is not None and keep(r.diagnosis.date):
+        add(("/diagnosis/date", r.diagnosis.date))
+    for section, fields in _DATED_FIELDS:
+        for i, x in enumerate(getattr(r, section)):
+            for field in fields:
+                value = getattr(x, field)
+                if value is not None and keep(value):
+                    add((f"/{section}/{i}/{field}", value))
+    if r.withdrawal is not None and keep(r.withdrawal.date):
+        add(("/withdrawal/date", r.withdrawal.date))
+    if r.last_contact_date is not None and keep(r.last_contact_date):
+        add(("/last_contact_date", r.last_contact_date))
+    if death and r.death_date is not None and keep(r.death_date):
+        add(("/death_date", r.death_date))
+    return _by_date(items, r)
+
+
+_DATED_FIELDS = (
+    ("tace", ("date",)),
+    ("imaging", ("date",)),
+    ("sorafenib", ("start_date", "end_date")),
+    ("adverse_events", ("onset_date", "resolution_date")),
+)
 
 
 def _content(record: Any, pointer: str) -> str:
@@ -125,11 +170,10 @@ def _death_consistency(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]
     after: list[tuple[str, PartialDate]] = []
     maybe: list[tuple[str, PartialDate]] = []
     if death is not None:
-        for pointer, value in _dated_items(t):
-            if value.earliest > death.latest:
-                after.append((pointer, value))
-            elif value.latest > death.earliest:
-                maybe.append((pointer, value))
+        after = _dated_items(t, lambda value: value.earliest > death.latest)
+        maybe = _dated_items(
+            t, lambda value: value.earliest <= death.latest and value.latest > death.earliest
+        )
     return [
         Fact(
             "death_consistency",
@@ -152,10 +196,8 @@ def _death_consistency(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]
 )
 def _asof_consistency(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[Fact]:
     """Dates recorded after the as-of date, and those implausibly far in the future (DAT004)."""
-    items = _dated_items(t)
-    if t.record.death_date is not None:
-        items = _by_date([*items, ("/death_date", t.record.death_date)], t.record)
-    after = [(ptr, v) for ptr, v in items if v.earliest > t.as_of]
+    as_of = t.as_of
+    after = _dated_items(t, lambda value: value.earliest > as_of, death=True)
     cutoff = t.record.data_cutoff_date
     if cutoff is not None:
         reference, reference_text = cutoff.latest, f"the data cut-off {cutoff}"

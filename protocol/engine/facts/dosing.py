@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any
 
 from protocol.dates import DateRange
-from protocol.engine.facts.base import Fact, date_text, register, yes_no
+from protocol.engine.facts.base import MEMORY, Fact, date_text, register, yes_no
 from protocol.engine.listing import capped
 from protocol.engine.ordering import ordered
 from protocol.engine.timeline import Period, Timeline, day_span
@@ -18,35 +19,76 @@ def _daily(period: Any, p: Mapping[str, Any]) -> float:
     return float(period.dose_mg) * float(p["daily_administrations"][period.frequency])
 
 
-def _why_not_justified(t: Timeline, start: DateRange, p: Mapping[str, Any]) -> str:
-    """Each adverse event considered for a reduction, and why it does not justify it."""
-    grade = int(p["reduction_min_ae_grade"])
-    reasons = []
-    for _i, ae in sorted(t.adverse_events, key=lambda x: (x[1].onset_date.earliest, x[1].term)):
-        if ae.grade < grade:
-            reasons.append(f"{ae.term} is grade {ae.grade} (below {grade})")
-        elif ae.onset_date.earliest > start.latest:
-            reasons.append(f"{ae.term} (grade {ae.grade}) began {ae.onset_date}, after the period")
-    if not reasons:
-        return "no adverse event is recorded before it"
-    return capped(reasons, int(p["listing_limit"]))
+class _PriorEvents:
+    """The adverse events that have happened, indexed for what each dosing period asks.
 
-
-def _prior_grades(t: Timeline, start: DateRange) -> tuple[int, int, str]:
-    """The highest grade surely before ``start``, the highest possibly before, and the AE named.
-
-    Among AEs of the highest grade the one named is the latest to begin (the one closest
-    to the reduction), then by term: values decide, never the position in the array.
+    Sorted once per patient, so that a period's questions (the highest grade surely
+    and possibly before it, the events that do not justify a reduction) cost a
+    binary search each, not a pass over every event.
     """
-    before = [ae for _i, ae in t.adverse_events if ae.onset_date.latest <= start.earliest]
-    possible = max(
-        (ae.grade for _i, ae in t.adverse_events if ae.onset_date.earliest <= start.latest),
-        default=0,
-    )
-    if not before:
-        return 0, possible, "none"
-    ae = max(before, key=lambda x: (x.grade, x.onset_date.earliest, x.onset_date.latest, x.term))
-    return ae.grade, possible, f"grade {ae.grade} {ae.term} from {ae.onset_date}"
+
+    __slots__ = ("best", "by_onset", "earliest", "grade", "high", "latest", "low", "top")
+
+    def __init__(self, t: Timeline, p: Mapping[str, Any]) -> None:
+        events = [ae for _i, ae in t.adverse_events]
+        self.by_onset = sorted(events, key=lambda ae: (ae.onset_date.earliest, ae.term))
+        self.grade = grade = int(p["reduction_min_ae_grade"])
+        # Surely before a day: onset's latest on or before it. The most severe such event,
+        # latest to begin, then by term (values decide, never the position in the array).
+        by_latest = sorted(events, key=lambda ae: ae.onset_date.latest)
+        self.latest = [ae.onset_date.latest for ae in by_latest]
+        self.best: list[Any] = []
+        rank: tuple[Any, ...] | None = None
+        chosen = None
+        for ae in by_latest:
+            onset = ae.onset_date
+            mine = (ae.grade, onset.earliest, onset.latest, ae.term)
+            if rank is None or mine > rank:
+                rank, chosen = mine, ae
+            self.best.append(chosen)
+        # Possibly before a day: onset's earliest on or before it; the highest grade so far.
+        by_earliest = sorted(events, key=lambda ae: ae.onset_date.earliest)
+        self.earliest = [ae.onset_date.earliest for ae in by_earliest]
+        self.top: list[int] = []
+        for ae in by_earliest:
+            self.top.append(max(ae.grade, self.top[-1]) if self.top else ae.grade)
+        self.low = sum(1 for ae in events if ae.grade < grade)
+        self.high = sorted(ae.onset_date.earliest for ae in events if ae.grade >= grade)
+
+    def prior_grades(self, start: DateRange) -> tuple[int, int, str]:
+        """The highest grade surely before ``start``, the highest possibly before, the AE named.
+
+        Among AEs of the highest grade the one named is the latest to begin (the one
+        closest to the reduction), then by term.
+        """
+        possible = bisect_right(self.earliest, start.latest)
+        highest = self.top[possible - 1] if possible else 0
+        surely = bisect_right(self.latest, start.earliest)
+        if not surely:
+            return 0, highest, "none"
+        ae = self.best[surely - 1]
+        return ae.grade, highest, f"grade {ae.grade} {ae.term} from {ae.onset_date}"
+
+    def why_not_justified(self, start: DateRange, p: Mapping[str, Any]) -> str:
+        """Each adverse event considered for a reduction, and why it does not justify it.
+
+        Only the reasons the listing shows are worded; the rest are counted.
+        """
+        count = self.low + len(self.high) - bisect_right(self.high, start.latest)
+        if not count:
+            return "no adverse event is recorded before it"
+        limit, grade, latest = int(p["listing_limit"]), self.grade, start.latest
+        shown: list[str] = []
+        for ae in self.by_onset:
+            if len(shown) >= limit:
+                break
+            if ae.grade < grade:
+                shown.append(f"{ae.term} is grade {ae.grade} (below {grade})")
+            elif ae.onset_date.earliest > latest:
+                shown.append(
+                    f"{ae.term} (grade {ae.grade}) began {ae.onset_date}, after the period"
+                )
+        return capped([*shown, *[""] * (count - len(shown))], limit)  # unworded: counted
 
 
 @register(
@@ -63,10 +105,11 @@ def _dosing_period(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) ->
         t.periods, key=lambda x: (x.start.earliest, x.start.latest), tie=lambda x: repr(x.period)
     )
     numbers = {x.index: n for n, x in enumerate(by_date, 1)}
+    events = _PriorEvents(t, p)
     for period in t.periods:
         number = numbers[period.index]
         daily = _daily(period.period, p)
-        definite, possible, label = _prior_grades(t, period.start)
+        definite, possible, label = events.prior_grades(period.start)
         dp = period.period
         facts.append(
             Fact(
@@ -88,7 +131,7 @@ def _dosing_period(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) ->
                     "daily_dose_text": f"{daily:g} mg/day ({dp.dose_mg:g} mg {dp.frequency})",
                     "prior_ae": label,
                     "reason_text": f"'{dp.reason}'" if dp.reason else "not recorded",
-                    "ae_reasons": _why_not_justified(t, period.start, p),
+                    "ae_reasons": events.why_not_justified(period.start, p),
                     "pointer": f"/sorafenib/{period.index}",
                 },
             )
@@ -108,45 +151,133 @@ def _within(onset: DateRange, periods: tuple[Period, ...]) -> str:
     return "no"
 
 
-def _change_after(day: int, t: Timeline, p: Mapping[str, Any], action: str) -> tuple[str, str]:
-    """Whether dosing shows a lower dose or a gap after ``day``, whatever the array order.
+class _Dosing:
+    """The dosing record as :func:`_change_after` reads it, worked out once per patient.
 
-    Only values decide (dates, doses), never positions: among periods running at
-    onset the highest daily dose is the one in effect and the latest end the one
-    that counts; the next period is the earliest starting after every running one.
-    Either shows the action; the one cited is the one the action names first (a gap
-    for an interruption, a lower dose for a reduction).
+    Each period's daily dose and day numbers, the periods in the order "the next
+    period" is chosen in, and each onset day's answer once asked (an exact onset
+    asks the same day twice, and many adverse events share the dosing record).
     """
-    running = [
-        x for x in t.periods if x.start.earliest.toordinal() <= day <= x.end.earliest.toordinal()
-    ]
-    if not running:
-        return "no", "no dosing period was running at onset"
-    daily = max(_daily(x.period, p) for x in running)
-    last_start = max(x.start.earliest for x in running)
-    later = sorted(
-        (x for x in t.periods if x.start.earliest > last_start),
-        key=lambda x: (x.start.earliest, _daily(x.period, p), str(x.period.start_date)),
-    )
-    lower = next((x for x in later if _daily(x.period, p) < daily), None)
-    shown: list[str] = []
-    if lower is not None:
-        shown.append(
-            f"dose lowered to {_daily(lower.period, p):g} mg/day from {lower.period.start_date}"
+
+    __slots__ = ("by_start", "daily", "days", "facts", "p", "periods", "seen")
+
+    def __init__(self, t: Timeline, p: Mapping[str, Any]) -> None:
+        self.p = p
+        self.periods = t.periods
+        self.daily = {x.index: _daily(x.period, p) for x in t.periods}
+        self.days = [
+            (x.start.earliest.toordinal(), x.end.earliest.toordinal(), x) for x in t.periods
+        ]
+        daily = self.daily
+        self.by_start = sorted(
+            t.periods, key=lambda x: (x.start.earliest, daily[x.index], str(x.period.start_date))
         )
-    if not any(x.ongoing for x in running):
-        current = max(running, key=lambda x: (x.end.earliest, str(x.period.end_date)))
-        following = later[0] if later else None
-        end = current.end.earliest.toordinal()
-        if following is None:
-            shown.append(f"dosing stopped after {current.period.end_date}")
-        elif following.start.earliest.toordinal() > end + 1:
+        self.seen: dict[int, tuple[str, list[str]]] = {}
+        # Adverse-event facts measured against these periods, by all else they depend on
+        # (kept only when the dosing record is remembered, see _dosing_of).
+        self.facts: dict[tuple[int, int], tuple[Any, Any, Fact]] = {}
+
+    def change_after(self, day: int, action: str) -> tuple[str, str]:
+        """Whether dosing shows a lower dose or a gap after ``day``, whatever the array order.
+
+        Only values decide (dates, doses), never positions: among periods running at
+        onset the highest daily dose is the one in effect and the latest end the one
+        that counts; the next period is the earliest starting after every running one.
+        Either shows the action; the one cited is the one the action names first (a gap
+        for an interruption, a lower dose for a reduction).
+        """
+        answer = self.seen.get(day)
+        if answer is None:
+            answer = self.seen[day] = self._shown(day)
+        fallback, shown = answer
+        if shown:
+            return "yes", shown[-1] if action == "drug_interrupted" else shown[0]
+        return "no", fallback
+
+    def _shown(self, day: int) -> tuple[str, list[str]]:
+        running = [x for start, end, x in self.days if start <= day <= end]
+        if not running:
+            return "no dosing period was running at onset", []
+        rates = self.daily
+        daily = max(rates[x.index] for x in running)
+        last_start = max(x.start.earliest for x in running)
+        # A filter of the periods sorted once keeps the sorted order of the filtered ones.
+        later = [x for x in self.by_start if x.start.earliest > last_start]
+        lower = next((x for x in later if rates[x.index] < daily), None)
+        shown: list[str] = []
+        if lower is not None:
             shown.append(
-                f"dosing paused after {current.period.end_date} until {following.period.start_date}"
+                f"dose lowered to {rates[lower.index]:g} mg/day from {lower.period.start_date}"
             )
-    if shown:
-        return "yes", shown[-1] if action == "drug_interrupted" else shown[0]
-    return "no", f"{daily:g} mg/day continued without a lower dose or a gap"
+        if not any(x.ongoing for x in running):
+            current = max(running, key=lambda x: (x.end.earliest, str(x.period.end_date)))
+            following = later[0] if later else None
+            end = current.end.earliest.toordinal()
+            if following is None:
+                shown.append(f"dosing stopped after {current.period.end_date}")
+            elif following.start.earliest.toordinal() > end + 1:
+                shown.append(
+                    f"dosing paused after {current.period.end_date}"
+                    f" until {following.period.start_date}"
+                )
+        return f"{daily:g} mg/day continued without a lower dose or a gap", shown
+
+
+def _dosing_of(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> _Dosing:
+    """The :class:`_Dosing` of ``t``: the remembered one when read from t's periods and as-of.
+
+    A record that grows by adverse events (a Session) keeps the same tuple of periods, so
+    each onset day is worked out once, not once per event. Holding the tuple keeps its
+    identity from being reused.
+    """
+    memory = ctx.get(MEMORY)
+    if memory is None:
+        return _Dosing(t, p)
+    periods = t.record.sorafenib
+    kept = memory.get("dosing")
+    if kept is not None and kept[0] is periods and kept[1] == t.as_of and kept[2] is p:
+        return kept[3]
+    dosing = _Dosing(t, p)
+    memory["dosing"] = (periods, t.as_of, p, dosing)
+    return dosing
+
+
+_KNOWN_FACTS = 10_000  # adverse-event facts kept per dosing record
+
+
+def _adverse_event_fact(dosing: _Dosing, number: int, index: int, ae: Any, death: Any) -> Fact:
+    onset = ae.onset_date.range
+    outcomes = {
+        dosing.change_after(day.toordinal(), ae.action_taken)
+        for day in (onset.earliest, onset.latest)
+    }
+    change = outcomes.pop() if len(outcomes) == 1 else ("uncertain", "onset date is partial")
+    low, high = day_span(onset, death.range) if death else (0, 0)
+    return Fact(
+        "adverse_event",
+        f"/adverse_events/{index}",
+        {
+            "grade": ae.grade,
+            "related": yes_no(ae.related_to_sorafenib),
+            "action": ae.action_taken,
+            "on_sorafenib": _within(onset, dosing.periods),
+            "dose_change": change[0],
+            "has_death": death is not None,
+            "death_gap_min": low,
+            "death_gap_max": high,
+        },
+        {
+            "number": number,
+            "index": index,
+            "term": ae.term,
+            "onset_date": str(ae.onset_date),
+            "grade_text": f"grade {ae.grade}",
+            "action_text": ae.action_taken.replace("_", " "),
+            "change_text": change[1],
+            "death_date": date_text(death),
+            "pointer": f"/adverse_events/{index}",
+        },
+    )
 
 
 @register(
@@ -158,39 +289,23 @@ def _adverse_event(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) ->
     """Each adverse event: grade, causality, action, timing against dosing (AE001-AE003, DAT006)."""
     facts = []
     death = t.record.death_date
+    dosing = _dosing_of(t, p, ctx)
+    if ctx.get(MEMORY) is None:
+        return [
+            _adverse_event_fact(dosing, number, index, ae, death)
+            for number, (index, ae) in enumerate(t.adverse_events, 1)
+        ]
+    known = dosing.facts
+    if len(known) > _KNOWN_FACTS:
+        known.clear()
     for number, (index, ae) in enumerate(t.adverse_events, 1):
-        onset = ae.onset_date.range
-        outcomes = {
-            _change_after(day.toordinal(), t, p, ae.action_taken)
-            for day in (onset.earliest, onset.latest)
-        }
-        change = outcomes.pop() if len(outcomes) == 1 else ("uncertain", "onset date is partial")
-        low, high = day_span(onset, death.range) if death else (0, 0)
-        facts.append(
-            Fact(
-                "adverse_event",
-                f"/adverse_events/{index}",
-                {
-                    "grade": ae.grade,
-                    "related": yes_no(ae.related_to_sorafenib),
-                    "action": ae.action_taken,
-                    "on_sorafenib": _within(onset, t.periods),
-                    "dose_change": change[0],
-                    "has_death": death is not None,
-                    "death_gap_min": low,
-                    "death_gap_max": high,
-                },
-                {
-                    "number": number,
-                    "index": index,
-                    "term": ae.term,
-                    "onset_date": str(ae.onset_date),
-                    "grade_text": f"grade {ae.grade}",
-                    "action_text": ae.action_taken.replace("_", " "),
-                    "change_text": change[1],
-                    "death_date": date_text(death),
-                    "pointer": f"/adverse_events/{index}",
-                },
-            )
-        )
+        # With the periods and as-of of ``dosing``; the entry itself by identity (an entry
+        # held here is never another one) or, failing that, by content.
+        kept = known.get((index, number))
+        if kept is not None and (kept[0] is ae or kept[0] == ae) and kept[1] == death:
+            facts.append(kept[2])
+            continue
+        fact = _adverse_event_fact(dosing, number, index, ae, death)
+        known[index, number] = (ae, death, fact)
+        facts.append(fact)
     return facts
