@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,26 @@ def test_property_first_record_of_each_id_is_checked_and_later_ones_name_it(
     assert report["summary"]["patients"] == len(first)
     assert result.summary.patients == len(first)
     assert result.exit_code == (2 if expected_errors else 1)  # controls without TACE: CTL002
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "cohort.jsonl:1",
+        "cohort.jsonl:0",  # forms that would not come back the same are kept as text
+        "cohort.jsonl:007",
+        "cohort.jsonl:\u00b2",
+        "C:\\study\\cohort.jsonl:5",
+        "a:b:3",
+        "records/p01.json",
+        ":4",
+        "cohort.jsonl:1099511627776",  # one past the lines held as a number
+    ],
+)
+def test_the_first_source_comes_back_exactly(source: str) -> None:
+    from protocol.cohort.first_seen import FirstSeen
+
+    seen = FirstSeen()
+    assert seen.earlier("P01", source) is None
+    assert seen.earlier("P01", "later.jsonl:9") == source
+    assert seen.earlier("P02", "later.jsonl:9") is None

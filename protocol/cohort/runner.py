@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from protocol.cohort.baseline import Baseline
+from protocol.cohort.first_seen import FirstSeen
 from protocol.cohort.pool import Crash, WorkerPool
 from protocol.cohort.selection import Selection, site_of
 from protocol.cohort.sites import SiteTally
@@ -357,15 +358,13 @@ def run_cohort(
         first_patient = True
         stack.callback(progress.close)
         tasks = _chunks((reader or _default_reader)(paths, skip), chunk_records)
-        seen: dict[str, str] = {}  # patient_id -> the source it was checked from
+        seen = FirstSeen()  # patient_id -> the source it was checked from
         for result in _results(tasks, context, workers, cluster):
             summary.filtered_out += result.filtered
             for item in result.items:
                 if item.tally is not None:
-                    first = seen.get(item.tally.patient_id)
-                    if first is None:
-                        seen[item.tally.patient_id] = item.source
-                    else:
+                    first = seen.earlier(item.tally.patient_id, item.source)
+                    if first is not None:
                         item = _duplicate(context, item, first)
                 if item.tally is not None:
                     if not first_patient:
