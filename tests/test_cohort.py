@@ -355,7 +355,9 @@ def test_a_record_the_checker_fails_on_is_reported_and_the_rest_are_checked(
     def failing(tasks: Any, *args: Any) -> Any:
         results = real(tasks, *args)
         defect = RuntimeError("simulated defect")
-        return [defect if t[0].patient_id == "P02" else r for t, r in zip(tasks, results)]
+        return [
+            defect if t[0].patient_id == "P02" else r for t, r in zip(tasks, results, strict=True)
+        ]
 
     monkeypatch.setattr(runner, "check_records", failing)
     folder = _folder(tmp_path, ["p01-on-time", "p02-late-start", "p03-day-21"])
