@@ -30,6 +30,7 @@ __all__ = [
     "check_record",
     "check_records",
     "eligibility_of",
+    "no_instance_finding",
     "patient_result",
 ]
 
@@ -125,6 +126,23 @@ def _resolve(
     return out
 
 
+def no_instance_finding(rule: Rule, params: Mapping[str, Any]) -> Finding:
+    """A rule's finding when its subject has no fact (no AE, no dosing period): not
+    applicable, with the rule's ``none_message``."""
+    return Finding(
+        rule=rule.code,
+        name=rule.name,
+        status=Status.NOT_APPLICABLE,
+        kind=rule.kind,
+        importance=rule.importance,
+        message=render(rule.none_message, params),
+        location=None,
+        evidence={},
+        protocol_ref=rule.protocol_ref,
+        instance=None,
+    )
+
+
 def _findings(
     rules: Iterable[Rule],
     facts: Mapping[str, list[Fact]],
@@ -139,20 +157,7 @@ def _findings(
         code = rule.code
         subject_facts = facts[rule.subject]
         if not subject_facts:
-            append(
-                Finding(
-                    rule=code,
-                    name=rule.name,
-                    status=Status.NOT_APPLICABLE,
-                    kind=rule.kind,
-                    importance=rule.importance,
-                    message=render(rule.none_message, params),
-                    location=None,
-                    evidence={},
-                    protocol_ref=rule.protocol_ref,
-                    instance=None,
-                )
-            )
+            append(no_instance_finding(rule, params))
             continue
         plan = _plan(rule)
         outcomes, otherwise, location = plan.outcomes, implicit[code], plan.location

@@ -29,7 +29,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from protocol.engine.checker import as_of_for, eligibility_of, patient_result
+from protocol.engine.checker import (
+    as_of_for,
+    eligibility_of,
+    no_instance_finding,
+    patient_result,
+)
 from protocol.engine.durable_adapter import engine_for, fact_id
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.facts.base import MEMORY
@@ -312,30 +317,16 @@ class MemoCheck:
         return names
 
 
-_STATUSES = {str(status): status for status in Status}
-
-
 def _finding(rule: Rule, known: _Known | None, index: int, params: Mapping[str, Any]) -> Finding:
     """The finding of ``rule`` on a fact whose outcome ``index`` fired (or on no fact)."""
     if known is None:
-        return Finding(
-            rule=rule.code,
-            name=rule.name,
-            status=Status.NOT_APPLICABLE,
-            kind=rule.kind,
-            importance=rule.importance,
-            message=render(rule.none_message, params),
-            location=None,
-            evidence={},
-            protocol_ref=rule.protocol_ref,
-            instance=None,
-        )
+        return no_instance_finding(rule, params)
     outcome = rule.outcome(index)
     values = Values(known.own, params)
     return Finding(
         rule=rule.code,
         name=rule.name,
-        status=_STATUSES[outcome.result],
+        status=Status(outcome.result),
         kind=rule.kind,
         importance=rule.importance,
         message=render(outcome.message, values),
