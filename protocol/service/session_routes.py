@@ -5,7 +5,6 @@ See :mod:`protocol.service.sessions` for why the page holds a cookie, not the to
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -15,7 +14,13 @@ from protocol.service.bodies import Field, envelope, read_json
 from protocol.service.context import Service, ServiceDep, json_answer
 from protocol.service.openapi_bodies import body_doc
 from protocol.service.problems import Problem
-from protocol.service.sessions import COOKIE, CSRF_HEADER, SessionEntry, Sessions
+from protocol.service.sessions import (
+    COOKIE,
+    CSRF_HEADER,
+    SessionEntry,
+    Sessions,
+    require_csrf,
+)
 
 __all__ = ["router"]
 
@@ -84,13 +89,6 @@ async def read_session(svc: ServiceDep, request: Request, probe: bool = False) -
 async def sign_out(svc: ServiceDep, request: Request) -> Response:
     """End the session: the cookie no longer signs anyone in, even if a copy is kept."""
     session_id, entry = _current(svc, request)
-    sent = request.headers.get(CSRF_HEADER, "")
-    if not hmac.compare_digest(sent.encode(), entry.csrf.encode()):
-        raise Problem(
-            403,
-            "csrf-token-missing",
-            f"signing out needs the {CSRF_HEADER} header",
-            title="CSRF token missing or wrong",
-        )
+    require_csrf(request, entry, f"signing out needs the {CSRF_HEADER} header")
     svc.sessions.end(session_id)
     return Response(status_code=204, headers={"Set-Cookie": _cookie(request, "", 0)})

@@ -32,6 +32,7 @@ __all__ = [
     "CSRF_HEADER",
     "SessionEntry",
     "Sessions",
+    "require_csrf",
     "session_user",
 ]
 
@@ -114,12 +115,16 @@ def session_user(request: Request, sessions: Sessions) -> User | None:
             401, "session-ended", "the session has ended (signed out or expired); sign in again"
         )
     if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not hmac.compare_digest(sent.encode(), entry.csrf.encode()):
-            raise Problem(
-                403,
-                "csrf-token-missing",
-                f"a change made with a session cookie needs the session's {CSRF_HEADER} header",
-                title="CSRF token missing or wrong",
-            )
+        require_csrf(
+            request,
+            entry,
+            f"a change made with a session cookie needs the session's {CSRF_HEADER} header",
+        )
     return entry.user
+
+
+def require_csrf(request: Request, entry: SessionEntry, detail: str) -> None:
+    """Refuse (403, ``detail``) a request whose CSRF header is not its session's token."""
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not hmac.compare_digest(sent.encode(), entry.csrf.encode()):
+        raise Problem(403, "csrf-token-missing", detail, title="CSRF token missing or wrong")
