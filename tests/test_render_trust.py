@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,7 +29,7 @@ from protocol.findings import Eligibility, Finding, PatientResult, RecordError, 
 from protocol.packs import Pack
 from protocol.records import load_record
 from protocol.render.deviation_log import csv_text
-from protocol.render.json_report import JsonLinesRenderer, JsonRenderer
+from protocol.render.json_report import JsonLinesRenderer, JsonRenderer, json_text
 from protocol.render.text import TextRenderer
 from protocol.render.timeline_svg import timeline_svg
 
@@ -90,6 +91,38 @@ def test_non_finite_numbers_are_named_as_strings(pack: Pack) -> None:
     assert _strict(line)["errors"][0]["value"] == ["inf", "-inf", "nan"]
     line = JsonLinesRenderer(pack).patient(_result(evidence={"daily_dose": values}), None)
     assert _strict(line)["findings"][0]["evidence"]["daily_dose"] == ["inf", "-inf", "nan"]
+
+
+def _named(value: Any) -> Any:
+    """``value`` as the report writes it, worked out here: non-finite floats by name."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _named(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_named(v) for v in value]
+    return value
+
+
+@BOUNDED
+@given(value=json_values)
+def test_the_fast_writer_means_what_json_means(value: Any) -> None:
+    # orjson writes most lines; NaN must never become null, nor a value change on the way
+    assert _strict(json_text(value)) == _named(value)
+    assert _strict(json_text([value, (value,)])) == [_named(value), [_named(value)]]
+
+
+def test_values_orjson_writes_its_own_way_are_written_as_json_writes_them() -> None:
+    text = json_text(
+        {"day": date(2014, 1, 2), "f": numpy.float64(1.25), "n": 2**70, "s": "a\ud800",
+         "nan": [math.nan, None], "set": {3}, "nel": "a\x85b"}
+    )  # fmt: skip
+    assert text.isascii() or "\x85" not in text  # NEL is escaped: lines split where we split
+    assert _strict(text) == {
+        "day": "2014-01-02", "f": 1.25, "n": 1180591620717411303424, "s": "a\ud800",
+        "nan": ["nan", None], "set": [3], "nel": "a\x85b",
+    }  # fmt: skip
+    assert "\n" not in text and ", " not in text  # one line, and every line written alike
 
 
 def test_a_record_with_1e400_gives_strict_json(tmp_path: Path, capsys) -> None:
