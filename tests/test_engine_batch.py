@@ -21,6 +21,7 @@ from protocol.engine import EngineError
 from protocol.engine.checker import BATCH_PATIENTS, check_record, check_records
 from protocol.engine.durable_adapter import WARM_FACTS, RuleEngine, engine_for, single_fact_rules
 from protocol.engine.facts import SUBJECTS, Fact, measure
+from protocol.engine.recalled import PER_SUBJECT, Recalled
 from protocol.engine.timeline import Timeline
 from protocol.findings import PatientResult
 from protocol.packs import Pack
@@ -295,3 +296,72 @@ def test_a_warmed_up_cohort_run_equals_each_patient_checked_alone(pack: Pack) ->
     together = check_records(tasks, pack, AS_OF)
     assert engine_for(pack).session(lean=True).implicit != engine_for(pack).implicit
     assert together == [check_record(m, pack, AS_OF, source) for m, source, _n in tasks]
+
+
+# --- outcomes recalled per fact content (pitfall 32) -----------------------------------------
+
+
+def _fresh(pack: Pack) -> RuleEngine:
+    engine = RuleEngine(pack, f"thr_recall_{next(_NAMES)}")
+    engine.register()
+    return engine
+
+
+def _alone(pack: Pack, engine: RuleEngine, facts: list[Fact]) -> dict[tuple[str, str], int]:
+    with engine.session() as session:
+        return _read(pack, facts, session.assert_facts(facts), engine.implicit)
+
+
+def _dosing(pack: Pack, daily_dose: Any, instance: str = "/sorafenib/0") -> Fact:
+    fact = next(f for f in _facts(pack, "p05-overdose") if f.subject == "dosing_period")
+    return Fact(fact.subject, instance, {**fact.values, "daily_dose": daily_dose}, fact.display)
+
+
+def test_a_fact_seen_before_gets_what_durable_rules_concluded_for_it(pack: Pack) -> None:
+    engine = _fresh(pack)
+    groups = [_facts(pack, "p05-overdose"), _facts(pack, "p01-on-time")]
+    with engine.session() as session:
+        first = session.assert_groups(groups)
+    every = [fact for facts in groups for fact in facts]
+    assert all(engine.recalled.get(Recalled.content(f)) is not None for f in every)
+    with engine.session() as session:
+        again = session.assert_groups(groups)  # every fact recalled, none asserted
+    for facts, fired, recalled in zip(groups, first, again, strict=True):
+        alone = _alone(pack, _fresh(pack), facts)
+        assert _read(pack, facts, recalled, engine.implicit) == alone
+        assert _read(pack, facts, fired, engine.implicit) == alone
+    # P05's first period, 1200 mg a day against the pack's 800: DOS001's outcome 0, not met.
+    period = ("DOS001", "dosing_period#/sorafenib/0")
+    assert _read(pack, groups[0], again[0], engine.implicit)[period] == 0
+    assert _read(pack, groups[1], again[1], engine.implicit)[period] != 0
+
+
+def test_contents_differ_wherever_the_engine_could_tell_them_apart(pack: Pack) -> None:
+    # 1200, 1200.0, "1200" and True are four facts to the engine, so four contents; the
+    # outcome recalled for each is what a session of its own concludes for it.
+    variants = [1200, 1200.0, "1200", True, 800.0]
+    facts = [_dosing(pack, value, f"/sorafenib/{n}") for n, value in enumerate(variants)]
+    assert len({Recalled.content(f) for f in facts}) == len(variants)
+    engine = _fresh(pack)
+    with engine.session() as session:
+        session.assert_groups([[fact] for fact in facts])
+    with engine.session() as session:
+        recalled = session.assert_groups([[fact] for fact in facts])
+    for fact, fired in zip(facts, recalled, strict=True):
+        assert _read(pack, [fact], fired, engine.implicit) == _alone(pack, _fresh(pack), [fact])
+    names = ["int", "float", "text", "bool", "800"]
+    dos001 = {}
+    for name, fact, fired in zip(names, facts, recalled, strict=True):
+        read = _read(pack, [fact], fired, engine.implicit)
+        dos001[name] = read["DOS001", f"dosing_period#{fact.instance}"]
+    assert dos001["int"] == dos001["float"] == 0  # above 800 mg a day, as a number either way
+    assert dos001["800"] == pack.rule("DOS001").otherwise.index
+
+
+def test_at_most_per_subject_contents_are_kept(pack: Pack) -> None:
+    engine = _fresh(pack)
+    facts = [_dosing(pack, 100 + n, f"/sorafenib/{n}") for n in range(PER_SUBJECT + 3)]
+    with engine.session() as session:
+        session.assert_groups([facts])
+    kept = [engine.recalled.get(Recalled.content(f)) is not None for f in facts]
+    assert kept == [True] * PER_SUBJECT + [False] * 3

@@ -27,6 +27,11 @@ measured pitfalls (``shared/DURABLE_RULES.md``):
   deleted afterwards (8, 9, 10);
 - in a cohort run, each rule's most frequent outcome fires no action once a
   lean engine is compiled from what the first ``WARM_FACTS`` facts concluded (31);
+- in a cohort run, a fact whose content (its text less the ids) the engine
+  concluded before is not asserted again: :mod:`protocol.engine.recalled` gives back
+  each rule's outcome for it (32). Exact only because of 30: a rule of one pattern
+  comparing one fact's fields with constants cannot conclude differently for two
+  facts the engine reads alike;
 - each fact carries its subject and instance, so none is identical (11);
 - a process-wide lock around each session (14); facts are asserted, never
   posted as events (15); no ``none()`` (16);
@@ -87,24 +92,36 @@ each with a small script in a subprocess, durable-rules 2.0.28):
     compiles that outcome with no action and ``otherwise`` with one; a batch
     holding a fact without such a field is asserted in the full engine instead
     (:attr:`RuleEngine.needs`), whose firings are then made explicit.
+32. **A fact the engine has read before need not be read again** where 30
+    holds: its outcomes are a function of its text less the ids
+    (:mod:`protocol.engine.recalled`). On 10,000 generated records 85% of the
+    facts were recalled (19,400 of 128,849 asserted) and the engine's time fell
+    from 1.12 to 0.26 s. The warm-up of 31 counts recalled facts too.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 import durable_rules_engine as _core
 
 from protocol.engine.batching import condition_fields
 from protocol.engine.batching import single_fact_rules as proven_single
-from protocol.engine.core_json import CoreJsonError, dumps, fact_text
+from protocol.engine.core_json import CoreJsonError, dumps
+from protocol.engine.durable_session import (
+    _HEAD,
+    _LOCK,
+    _SEAL,
+    EngineError,
+    EngineSession,
+    fact_id,
+)
 from protocol.engine.facts import SUBJECTS, Fact
+from protocol.engine.recalled import Recalled
 from protocol.packs.model import Pack
 
 __all__ = [
@@ -124,17 +141,9 @@ WARM_FACTS = 2000
 _NOT_HANDLED, _OBSERVED, _QUEUED = 1, 2, 3
 
 
-class EngineError(RuntimeError):
-    """durable_rules failed while checking a patient; never silently ignored."""
-
-
-_LOCK = threading.RLock()
 _ENGINES: dict[int, RuleEngine] = {}
-_SIDS = itertools.count(1)
 _SENTINEL = "sentinel"
 _ID_KEY = '"id": "'
-# The first and the last fact of every batch (see "the seal" in the module docstring).
-_HEAD, _SEAL = "__head__", "__seal__"
 # No fact is ever asserted with this subject, so the sentinel join never fires.
 _NEVER = "__never__"
 _SENTINEL_RULE: dict[str, Any] = {
@@ -165,6 +174,11 @@ class RuleEngine:
         self.definition = self._compile()
         # Whether patients may share a session (30): proved on the compiled ruleset.
         self.batchable = single_fact_rules(self.definition)
+        # Then, too, what the rules concluded for a fact holds for any fact of its content.
+        codes: dict[str, list[str]] = {}
+        for rule in rules:
+            codes.setdefault(rule.subject, []).append(rule.code)
+        self.recalled = Recalled(codes)
         self._handle: int | None = None
         self.full = self  # the engine with every implicit outcome its rule's "otherwise"
         self._lean: RuleEngine | None = None
@@ -212,13 +226,13 @@ class RuleEngine:
         """The list a check's firings are appended to, as ``(rule, outcome, fact id)``."""
         return []
 
-    def session(self, lean: bool = False) -> _Session:
+    def session(self, lean: bool = False) -> EngineSession:
         """A fresh session; use it in a ``with`` block.
 
         With ``lean``, once ``WARM_FACTS`` facts were checked, a session of the lean
-        engine (31); its firings are read with :attr:`_Session.implicit`.
+        engine (31); its firings are read with :attr:`EngineSession.implicit`.
         """
-        return _Session(self._lean or self if lean else self)
+        return EngineSession(self._lean or self if lean else self)
 
     def _count(self, batch: Sequence[Fact], fired: list[tuple[str, int, str]]) -> None:
         """Count outcomes while warming up; then compile the lean engine (31)."""
@@ -330,107 +344,11 @@ class RuleEngine:
 _SEAL_MESSAGE = '{"' + _SEAL + '"'
 
 
-class _Session:
-    """One patient's durable_rules session, held under the process lock.
-
-    Batches of facts asserted in turn share the session (a later batch may
-    depend on what an earlier one concluded, e.g. eligibility); the session's
-    state is deleted on exit.
-    """
-
-    def __init__(self, compiled: RuleEngine) -> None:
-        self._engine = compiled
-        self._sid = f"p{next(_SIDS)}"
-        self._asserted = False
-        self._batches = 0
-
-    def __enter__(self) -> _Session:
-        _LOCK.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self._asserted:
-                self._engine.forget(self._sid)
-        finally:
-            _LOCK.release()
-
-    def assert_facts(self, batch: Sequence[Fact]) -> list[tuple[str, int, str]]:
-        """Assert facts; return ``(rule code, outcome index, fact id)`` for each firing."""
-        if not batch:
-            return []
-        return self._assert([fact_id(fact) for fact in batch], batch)
-
-    def assert_groups(self, groups: Sequence[Sequence[Fact]]) -> list[list[tuple[str, int, str]]]:
-        """Assert several patients' facts in one batch; the firings of each, in turn.
-
-        Only for an engine whose ruleset is :attr:`RuleEngine.batchable` (no rule can
-        match facts of two patients, 30). Each fact's id is prefixed with its group's
-        number (``3/tace#1``); the firings come back with the prefix taken off, as
-        :meth:`assert_facts` gives them.
-        """
-        if not self._engine.batchable:
-            raise EngineError(f"ruleset {self._engine.name} cannot check patients together")
-        out: list[list[tuple[str, int, str]]] = [[] for _ in groups]
-        ids = [f"{number}/{fact_id(fact)}" for number, facts in enumerate(groups) for fact in facts]
-        if not ids:
-            return out
-        batch = [fact for facts in groups for fact in facts]
-        for code, index, identity in self._assert(ids, batch):
-            number, _slash, own = identity.partition("/")
-            out[int(number)].append((code, index, own))
-        return out
-
-    @property
-    def implicit(self) -> Mapping[str, int]:
-        """Per rule code, the outcome to read where none of the rule's actions fired."""
-        return self._engine.implicit
-
-    def _assert(self, ids: list[str], batch: Sequence[Fact]) -> list[tuple[str, int, str]]:
-        engine = self._engine
-        needs = engine.needs
-        if needs and not all(
-            needs[f.subject] <= f.values.keys() for f in batch if f.subject in needs
-        ):
-            # A fact without a field its rules name: no implicit outcome is exact for it
-            # (31), so this batch is asserted in the full engine, in a session of its own.
-            with _Session(engine.full) as alone:
-                fired = alone._assert(ids, batch)
-            engine.full.explicit(ids, batch, fired)
-            return fired
-        fired = self._run(ids, batch)
-        if engine._warming and engine.full is engine:
-            engine._count(batch, fired)
-        return fired
-
-    def _run(self, ids: list[str], batch: Sequence[Fact]) -> list[tuple[str, int, str]]:
-        self._batches += 1
-        sid = f'"sid": "{self._sid}"'
-        head = f'{{{sid}, "id": "{_HEAD}#{self._batches}", "subject": "{_HEAD}"}}'
-        seal = f"{_SEAL}#{self._batches}"
-        parts = [head]
-        try:
-            for fact, identity in zip(batch, ids, strict=True):
-                start = f'{sid}, "id": {_quote(identity)}, "subject": {_quote(fact.subject)}'
-                parts.append(fact_text(start, fact.values))
-        except CoreJsonError as error:
-            message = f"fact {identity} cannot be given to durable_rules: {error}"
-            raise EngineError(message) from None
-        parts.append(f'{{{sid}, "id": "{seal}", "subject": "{_SEAL}", "facts": {len(batch)}}}')
-        self._asserted = True
-        return self._engine.run(self._sid, "[" + ", ".join(parts) + "]", ids, seal)
-
-
 def single_fact_rules(definition: Mapping[str, Any]) -> bool:
     """Whether no rule of this adapter's compiled ruleset can match facts of two patients
     (30): :func:`protocol.engine.batching.single_fact_rules` with this adapter's sentinel."""
     reserved = {_NEVER, _HEAD, _SEAL}
     return proven_single(definition, _SENTINEL, _SENTINEL_RULE, reserved, SUBJECTS.keys())
-
-
-def fact_id(fact: Fact) -> str:
-    """The identity of a fact within a patient's session."""
-    return f"{fact.subject}#{fact.instance or ''}"
 
 
 def engine_for(pack: Pack) -> RuleEngine:
