@@ -16,12 +16,12 @@ from typing import Any
 
 from protocol.engine.durable_adapter import EngineError, engine_for, fact_id
 from protocol.engine.endpoints import endpoints
+from protocol.engine.explanation import findings_of, first_fired, no_instance_finding, resolve
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.not_collected import blocked_sections, group_reason, overrule
 from protocol.engine.timeline import Timeline
 from protocol.findings import Eligibility, Finding, PatientResult, Status
-from protocol.packs.model import Pack, Rule
-from protocol.packs.templates import Values, filler, render
+from protocol.packs.model import Pack
 from protocol.records.model import PatientRecord
 
 __all__ = [
@@ -76,129 +76,6 @@ def eligibility_of(findings: Iterable[Finding]) -> tuple[Eligibility, list[str]]
     return Eligibility.ELIGIBLE, []
 
 
-_STATUSES = {str(status): status for status in Status}
-
-
-class _Plan:
-    """What explaining one rule's facts needs, worked out once per rule object."""
-
-    __slots__ = ("location", "outcomes", "rule")
-
-    def __init__(self, rule: Rule) -> None:
-        self.rule = rule
-        self.location = filler(rule.location or "{pointer}")
-        self.outcomes = {
-            outcome.index: (outcome.result, _STATUSES.get(outcome.result), filler(outcome.message))
-            for outcome in (*rule.outcomes, rule.otherwise)
-        }
-
-
-_PLANS: dict[int, _Plan] = {}
-
-
-def _plan(rule: Rule) -> _Plan:
-    plan = _PLANS.get(id(rule))
-    if plan is None or plan.rule is not rule:
-        plan = _PLANS[id(rule)] = _Plan(rule)
-    return plan
-
-
-def _resolve(
-    rule: Rule,
-    facts: list[Fact],
-    fired: Mapping[tuple[str, str], int],
-    params: Mapping[str, Any],
-    implicit: Mapping[str, int],
-) -> list[tuple[str, str, Fact | None, Any]]:
-    """(result, message, fact, values) per fact, or the rule's 'no instance' answer.
-
-    A fact for which none of the rule's actions fired has the session's implicit outcome
-    for that rule (its ``otherwise``, or in a lean engine its most frequent one)."""
-    if not facts:
-        return [(str(Status.NOT_APPLICABLE), render(rule.none_message, params), None, params)]
-    plan = _plan(rule)
-    out = []
-    for fact in facts:
-        index = fired.get((rule.code, fact_id(fact)), implicit[rule.code])
-        result, _status, message = plan.outcomes[index]
-        own = {**fact.display, **fact.values}
-        out.append((result, message(own, params), fact, Values(own, params)))
-    return out
-
-
-def no_instance_finding(rule: Rule, params: Mapping[str, Any]) -> Finding:
-    """A rule's finding when its subject has no fact (no AE, no dosing period): not
-    applicable, with the rule's ``none_message``."""
-    return Finding(
-        rule=rule.code,
-        name=rule.name,
-        status=Status.NOT_APPLICABLE,
-        kind=rule.kind,
-        importance=rule.importance,
-        message=render(rule.none_message, params),
-        location=None,
-        evidence={},
-        protocol_ref=rule.protocol_ref,
-        instance=None,
-    )
-
-
-def _findings(
-    rules: Iterable[Rule],
-    facts: Mapping[str, list[Fact]],
-    fired: Mapping[tuple[str, str], int],
-    params: Mapping[str, Any],
-    implicit: Mapping[str, int],
-) -> list[Finding]:
-    findings = []
-    append = findings.append
-    for rule in rules:
-        shown = rule.evidence
-        code = rule.code
-        subject_facts = facts[rule.subject]
-        if not subject_facts:
-            append(no_instance_finding(rule, params))
-            continue
-        plan = _plan(rule)
-        outcomes, otherwise, location = plan.outcomes, implicit[code], plan.location
-        for fact in subject_facts:
-            result, status, message = outcomes[fired.get((code, fact_id(fact)), otherwise)]
-            if status is None:  # not a finding's status (a group's name)
-                raise KeyError(result)
-            own = {**fact.display, **fact.values}
-            evidence: dict[str, Any] = {}
-            for key in shown:  # a fact's values, then the pack's
-                if key in own:
-                    evidence[key] = own[key]
-                elif key in params:
-                    evidence[key] = params[key]
-            append(
-                Finding(
-                    rule=code,
-                    name=rule.name,
-                    status=status,
-                    kind=rule.kind,
-                    importance=rule.importance,
-                    message=message(own, params),
-                    location=location(own, params),
-                    evidence=evidence,
-                    protocol_ref=rule.protocol_ref,
-                    instance=fact.instance,
-                )
-            )
-    return findings
-
-
-def _first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
-    """The first-listed outcome that fired, per (rule, fact)."""
-    chosen: dict[tuple[str, str], int] = {}
-    for code, index, identity in fired:
-        key = (code, identity)
-        if key not in chosen or index < chosen[key]:
-            chosen[key] = index
-    return chosen
-
-
 class _Check:
     """One patient's check in its three steps, around the two batches of facts.
 
@@ -236,7 +113,7 @@ class _Check:
         """The first batch's findings and verdict; the facts of the second batch."""
         params, missing = self.pack.params, self.missing
         self.implicit = implicit
-        findings = _findings(self.first_rules, self.facts, _first_fired(fired), params, implicit)
+        findings = findings_of(self.first_rules, self.facts, first_fired(fired), params, implicit)
         self.blocked: list[str] = []
         if missing:
             findings, self.blocked = overrule(self.first_rules, findings, missing, params)
@@ -252,10 +129,10 @@ class _Check:
     def result(self, later_fired: Iterable[tuple[str, int, str]]) -> PatientResult:
         """The patient's result, from the second batch's firings."""
         pack, params, missing, later = self.pack, self.pack.params, self.missing, self.later
-        fired = _first_fired(later_fired)
+        fired = first_fired(later_fired)
         eligibility, blocked = self.eligibility, self.blocked
         implicit = self.implicit
-        later_findings = _findings(self.later_rules, later, fired, params, implicit)
+        later_findings = findings_of(self.later_rules, later, fired, params, implicit)
         if missing:
             later_findings, _ = overrule(
                 self.later_rules, later_findings, missing, params, eligibility, blocked
@@ -263,7 +140,7 @@ class _Check:
         findings = self.findings + later_findings
         order = {rule.code: position for position, rule in enumerate(self.rules)}
         findings.sort(key=lambda f: order[f.rule])
-        ((group, reason, fact, _values),) = _resolve(
+        ((group, reason, fact, _values),) = resolve(
             pack.group, later[pack.group.subject], fired, params, implicit
         )
         basis = None

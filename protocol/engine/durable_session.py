@@ -147,7 +147,8 @@ class EngineSession:
         self, ids: list[str], batch: Sequence[Fact], contents: Sequence[str | None] = ()
     ) -> list[tuple[str, int, str]]:
         """Assert ``batch`` in this session; ``contents``, where given, are the facts' texts
-        without their ids (:meth:`protocol.engine.recalled.Recalled.content`), so they are not written twice."""
+        without their ids (:meth:`protocol.engine.recalled.Recalled.content`), so that
+        they are not written twice."""
         self._batches += 1
         sid = f'"sid": "{self._sid}"'
         head = f'{{{sid}, "id": "{_HEAD}#{self._batches}", "subject": "{_HEAD}"}}'
