@@ -14,6 +14,7 @@ Feature: Eligibility of the prospective arm
       And TACE #1 on 2011-09-01
       When the record is checked as of 2012-01-01
       Then ELG001 is met
+      And the explanation says "Diagnosis is hepatocellular carcinoma, unresectable."
 
     Scenario: A resectable tumour does not qualify
       Given a resectable hepatocellular carcinoma
@@ -28,7 +29,7 @@ Feature: Eligibility of the prospective arm
       And TACE #1 on 2011-09-01
       When the record is checked as of 2012-01-01
       Then ELG001 is not met
-      And the explanation says "cholangiocarcinoma"
+      And the explanation says "Diagnosis is 'cholangiocarcinoma', unresectable; the study needs unresectable hepatocellular carcinoma."
 
   Rule: ELG002 - a first TACE
 

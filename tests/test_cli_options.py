@@ -249,9 +249,9 @@ def test_text_shows_what_needs_attention_and_verbose_shows_every_finding(capsys)
     ]  # fmt: skip
     na = next(line for line in lines if line.lstrip().startswith("n/a: "))
     assert na.split()[1:] == ["DOS003", "AE001", "AE002", "AE003", "DAT006"]
-    assert "Diagnosis is hepatocellular_carcinoma" not in brief
+    assert "Diagnosis is hepatocellular carcinoma" not in brief
     _, verbose, _ = _run(capsys, "check", "--color", "never", "-v", P02)
-    assert "ELG001 met" in verbose and "Diagnosis is hepatocellular_carcinoma" in verbose
+    assert "ELG001 met" in verbose and "Diagnosis is hepatocellular carcinoma" in verbose
     assert not any(line.lstrip().startswith("met: ") for line in verbose.splitlines())
 
 

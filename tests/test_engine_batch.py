@@ -97,17 +97,17 @@ def test_patients_in_one_session_get_only_their_own_firings(pack: Pack) -> None:
     alone = []
     for facts in groups:
         with engine.session() as session:
-            alone.append(sorted(session.assert_facts(facts)))
+            alone.append(_read(pack, facts, session.assert_facts(facts), engine.implicit))
     with engine.session() as session:
-        together = [sorted(firings) for firings in session.assert_groups(groups)]
+        together = [
+            _read(pack, facts, firings, engine.implicit)
+            for facts, firings in zip(groups, session.assert_groups(groups), strict=True)
+        ]
     assert together == alone
-    dos001 = [
-        [i for c, i, f in g if c == "DOS001" and f == "dosing_period#/sorafenib/0"]
-        for g in together
-    ]
-    # Outcome 0 of DOS001 is "not met" (the dose above the maximum); P01 fires another.
-    assert dos001[1] == [0]
-    assert dos001[0] == dos001[2] != [0]
+    dos001 = [outcomes["DOS001", "dosing_period#/sorafenib/0"] for outcomes in together]
+    # Outcome 0 of DOS001 is "not met" (the dose above the maximum); P01 has another.
+    assert dos001[1] == 0
+    assert dos001[0] == dos001[2] != 0
 
 
 class _JoinEngine(RuleEngine):

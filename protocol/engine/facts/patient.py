@@ -15,12 +15,17 @@ __all__: list[str] = []  # the builders register themselves as subjects
 @register(
     "condition condition_given unresectable",
     "condition_text unresectable_text diagnosis_date pointer",
+    "qualifying_condition qualifying_condition_words",
 )
 def _diagnosis(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[Fact]:
     """The diagnosis and its resectability (ELG001)."""
     d = t.record.diagnosis
     condition = d.condition if d and d.condition else ""
     unresectable = d.unresectable if d else None
+    if condition == p["qualifying_condition"]:
+        text = str(p["qualifying_condition_words"])
+    else:  # as recorded, quoted: a mistyped code reads as it was typed
+        text = f"'{condition}'" if condition else "not recorded"
     return [
         Fact(
             "diagnosis",
@@ -31,7 +36,7 @@ def _diagnosis(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> lis
                 "unresectable": yes_no(unresectable),
             },
             {
-                "condition_text": condition or "not recorded",
+                "condition_text": text,
                 "unresectable_text": {True: "unresectable", False: "resectable"}.get(
                     unresectable, "resectability not recorded"
                 ),
