@@ -191,3 +191,33 @@ def test_workers_are_capped_with_a_message() -> None:
     assert f"--workers 1000 is more than the {cpus} CPUs here; using {cpus}".encode() in (
         done.stderr
     )
+
+
+def test_a_file_named_twice_is_read_once_and_the_user_told(tmp_path: Path) -> None:
+    folder = tmp_path / "ex"
+    folder.mkdir()
+    for name in ("p01-on-time.json", "p05-overdose.json"):
+        (folder / name).write_bytes((ROOT / "examples" / name).read_bytes())
+    once = _report(_tacecheck("check", "--format", "json", "ex/", cwd=tmp_path))
+    # The folder twice, and one of its files again: still two patients, no duplicate.
+    done = _tacecheck("check", "--format", "json", "ex/", "ex", "ex/p01-on-time.json", cwd=tmp_path)
+    twice = _report(done)
+    assert [p["patient_id"] for p in twice["patients"]] == ["P01", "P05"]
+    assert twice["errors"] == once["errors"] == []
+    for report in (once, twice):
+        del report["summary"]["run"]["run_at"]  # the run's clock
+    assert twice["summary"] == once["summary"]
+    said = done.stderr.decode()
+    assert "3 files were named more than once; each was read once:" in said
+    assert "ex/p01-on-time.json" in said and "ex/p05-overdose.json" in said
+
+
+def test_read_raw_tells_of_each_repeat_where_it_was_first_read(tmp_path: Path) -> None:
+    (tmp_path / "p.json").write_bytes(P01.read_bytes())
+    (tmp_path / "link.json").symlink_to(tmp_path / "p.json")  # the same file by another name
+    told: list[tuple[str, str]] = []
+    raws = list(
+        read_raw([tmp_path / "p.json", tmp_path / "link.json"], repeated=lambda *t: told.append(t))
+    )
+    assert len(raws) == 1
+    assert told == [(str(tmp_path / "link.json"), str(tmp_path / "p.json"))]

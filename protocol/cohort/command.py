@@ -233,11 +233,24 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
             print(f"tacecheck: {error}", file=sys.stderr)
             return 2
         outs = open_outputs(targets, stack, progress)
+        repeats: list[str] = []
+
+        def repeated(label: str, first: str) -> None:
+            repeats.append(label if label == first else f"{label} (first read as {first})")
+
         result = run_cohort(
             args.paths, pack, renderers, outs, args.as_of, workers, progress,
-            reader=lambda paths, skip: spec.read(paths, mapping, skip),
+            reader=lambda paths, skip: spec.read(paths, mapping, skip, repeated),
             choices=choices, run=run, fail_on=args.fail_on, cluster=cluster,
         )  # fmt: skip
+    if repeats:  # each file was read once, where it first came
+        more = len(repeats) - 3
+        listed = "; ".join(repeats[:3]) + (f"; and {more} more" if more > 0 else "")
+        if len(repeats) == 1:
+            said = f"{listed} was named more than once; it was read once"
+        else:
+            said = f"{len(repeats)} files were named more than once; each was read once: {listed}"
+        print(f"tacecheck: {said}", file=sys.stderr)
     if any(target.path is not None for target in targets):
         print(summary_line(result, targets), file=sys.stderr)
     if args.site is not None and result.summary.patients == 0 and result.summary.filtered_out:

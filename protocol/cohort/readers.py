@@ -8,7 +8,7 @@ Modules are imported only when their format is chosen.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,15 @@ class InputFormat:
             ) from None
 
     def read(
-        self, paths: list[str | Path], mapping: Any, skip: Iterable[str | Path]
+        self,
+        paths: list[str | Path],
+        mapping: Any,
+        skip: Iterable[str | Path],
+        repeated: Callable[[str, str], None] | None = None,
     ) -> Iterator[RawRecord]:
+        """The records of ``paths``; for JSON, ``repeated`` is told of a file named twice."""
         if self.module == "protocol.records.sources":
-            return read_raw(paths, skip=skip)
+            return read_raw(paths, skip=skip, repeated=repeated)
         function = getattr(importlib.import_module(self.module), self.reader)
         if self.per_path:
             return (raw for path in paths for raw in function(path, mapping))

@@ -10,9 +10,10 @@ holds one record; ``.jsonl``/``.ndjson`` and standard input hold one per line).
 from __future__ import annotations
 
 import errno
+import os
 import stat
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -280,12 +281,30 @@ def read_raw(
     paths: Iterable[str | Path],
     max_bytes: int = MAX_RECORD_BYTES,
     skip: Iterable[str | Path] = (),
+    repeated: Callable[[str, str], None] | None = None,
 ) -> Iterator[RawRecord]:
     """Every record's bytes (or the error in its place) from the given paths, in order.
 
-    Files in ``skip`` (the report being written, say) are not read from folders.
+    Files in ``skip`` (the report being written, say) are not read from folders. A file
+    named again (``ex/ ex/``, or ``ex/ ex/p01.json``) is read once, where it first came:
+    ``repeated(label, first label)`` is told of each one left out.
     """
     skipped = frozenset(Path(item).resolve() for item in skip)
+    seen: dict[tuple[int, int], str] = {}
+
+    def first_time(path: Path, label: str, status: os.stat_result | None = None) -> bool:
+        try:
+            status = status or path.stat()
+        except OSError:
+            return True  # reading it will say why it cannot be read
+        key = (status.st_dev, status.st_ino)
+        if key not in seen:
+            seen[key] = label
+            return True
+        if repeated is not None:
+            repeated(label, seen[key])
+        return False
+
     for item in paths:
         if str(item) == "-":
             yield from _read_stream(sys.stdin.buffer, "<stdin>", max_bytes)
@@ -307,11 +326,13 @@ def read_raw(
                 yield _failed(label, "folder holds no .json, .jsonl or .ndjson files")
             for entry in entries:
                 if isinstance(entry, Path):
-                    yield from _read_file(entry, shown(entry), max_bytes)
+                    if first_time(entry, shown(entry)):
+                        yield from _read_file(entry, shown(entry), max_bytes)
                 else:
                     yield _failed(*entry)
         elif stat.S_ISREG(status.st_mode):
-            yield from _read_file(path, label, max_bytes)
+            if first_time(path, label, status):
+                yield from _read_file(path, label, max_bytes)
         else:  # a pipe, a FIFO, /dev/stdin, <(...): read as a stream, like standard input
             try:
                 stream = path.open("rb")
