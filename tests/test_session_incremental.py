@@ -132,3 +132,99 @@ def test_an_array_at_its_limit_is_checked_whole_and_one_more_entry_refused() -> 
     assert session.result() == before
     assert len(session.record["tace"]) == 200
     assert session.result() == check(session.record, date(2012, 6, 30), PACK, SOURCE)
+
+
+def _ae(term: str, grade: int, onset: str, action: str = "dose_not_changed") -> dict[str, Any]:
+    return {"term": term, "grade": grade, "onset_date": onset, "action_taken": action}
+
+
+def _dos002(result: Any) -> list[tuple[str | None, str, str]]:
+    return [(f.instance, str(f.status), f.message) for f in result.findings if f.rule == "DOS002"]
+
+
+def test_each_period_lists_the_adverse_events_that_do_not_justify_it_as_they_arrive() -> None:
+    """Two reduced periods, adverse events added one by one; each period's listing is its own.
+
+    A grade 3 event between the periods justifies the second period's reduction and is
+    listed, as after the period, for the first; an event after the as-of date has not
+    happened and changes nothing; past the pack's listing_limit (3) the rest are counted.
+    """
+    as_of = date(2012, 7, 31)
+    session = Session("P7", "sorafenib_after_tace", as_of, PACK)
+    reduced = {"dose_mg": 200, "frequency": "QD", "reason": "adverse_event"}
+    below = (
+        "200 mg/day (200 mg QD) is below the minimum of 400 mg/day; its reason is"
+        " adverse_event, but no grade 2+ adverse event began on or before its start: "
+    )
+    first, second = "Period 1 (2012-03-01): " + below, "Period 2 (2012-05-01): " + below
+    justified = (
+        "Period 2 (2012-05-01): 200 mg/day (200 mg QD) is below 400 mg/day as a justified"
+        " reduction after grade 3 Neutropenia from 2012-04-10 (see DOS003)."
+    )
+    fatigue = "Fatigue is grade 1 (below 2)"
+    neutropenia = "Neutropenia (grade 3) began 2012-04-10, after the period"
+    rash = "Rash (grade 3) began 2012-06-10, after the period"
+    steps: list[tuple[str, dict[str, Any], list[tuple[str | None, str, str]]]] = [
+        (
+            "sorafenib",
+            {"start_date": "2012-03-01", "end_date": "2012-03-31", **reduced},
+            [("/sorafenib/0", "not_met", first + "no adverse event is recorded before it.")],
+        ),
+        (
+            "sorafenib",
+            {"start_date": "2012-05-01", "end_date": "2012-05-31", **reduced},
+            [
+                ("/sorafenib/0", "not_met", first + "no adverse event is recorded before it."),
+                ("/sorafenib/1", "not_met", second + "no adverse event is recorded before it."),
+            ],
+        ),
+        (
+            "adverse_events",
+            _ae("Fatigue", 1, "2012-02-15"),
+            [
+                ("/sorafenib/0", "not_met", first + fatigue + "."),
+                ("/sorafenib/1", "not_met", second + fatigue + "."),
+            ],
+        ),
+        (
+            "adverse_events",
+            _ae("Rash", 3, "2012-06-10"),
+            [
+                ("/sorafenib/0", "not_met", f"{first}{fatigue}; {rash}."),
+                ("/sorafenib/1", "not_met", f"{second}{fatigue}; {rash}."),
+            ],
+        ),
+        (
+            "adverse_events",
+            _ae("Neutropenia", 3, "2012-04-10", "dose_reduced"),
+            [
+                ("/sorafenib/0", "not_met", f"{first}{fatigue}; {neutropenia}; {rash}."),
+                ("/sorafenib/1", "met", justified),
+            ],
+        ),
+        (
+            "adverse_events",
+            _ae("Nausea", 2, "2012-09-01"),
+            [
+                ("/sorafenib/0", "not_met", f"{first}{fatigue}; {neutropenia}; {rash}."),
+                ("/sorafenib/1", "met", justified),
+            ],
+        ),
+        (
+            "adverse_events",
+            _ae("Alopecia", 1, "2012-07-01"),
+            [
+                (
+                    "/sorafenib/0",
+                    "not_met",
+                    f"{first}{fatigue}; {neutropenia}; {rash}; and 1 more.",
+                ),
+                ("/sorafenib/1", "met", justified),
+            ],
+        ),
+    ]
+    for kind, value, expected in steps:
+        answer = session.add(kind, value)
+        assert not isinstance(answer, list), answer
+        assert _dos002(answer) == expected
+        assert answer == check(session.record, as_of, PACK, SOURCE)

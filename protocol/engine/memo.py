@@ -14,9 +14,17 @@ everything its answer depends on, so only what can change is re-done:
   the outcome each rule fires for a fact depends only on the fact's subject and
   values. Only facts whose values were never seen are asserted, in one durable_rules
   session; the rest reuse what fired for them before;
-- **findings per fact content**: a finding is rendered from its rule, the outcome
-  and the fact's values and display (the pack's parameters are fixed), so a fact
-  seen before gets its finding back as it was rendered.
+- **findings per fact**: a finding is rendered from its rule, the outcome and the
+  fact's values and display (the pack's parameters are fixed). A fact measured again
+  unchanged keeps its findings (a rule whose facts are all unchanged keeps its list);
+  a fact whose instance was measured before takes the previous finding of the same
+  outcome, or the texts of it that name none of the values that changed
+  (:mod:`protocol.engine.remembered`); any other fact seen before gets its finding
+  back by its whole content.
+
+The timeline is drawn from the last one (:class:`Timeline` reuses what it derived
+from the entries the record kept), and the builders keep what they measured in the
+memory they are given (``facts.base.MEMORY``), each keyed by what it was measured from.
 
 The flow is :func:`check_record`'s for a source that collected every section, and
 the result is equal to it; ``tests/test_session_incremental.py`` checks that on
@@ -25,23 +33,20 @@ random records fed in random orders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from protocol.engine.checker import (
-    as_of_for,
-    eligibility_of,
-    no_instance_finding,
-    patient_result,
-)
+from protocol.engine.checker import as_of_for, eligibility_of, patient_result
 from protocol.engine.durable_adapter import engine_for, fact_id
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.facts.base import MEMORY
+from protocol.engine.remembered import Known, Names, content_key, finding_on, names_of
 from protocol.engine.timeline import Timeline
-from protocol.findings import Finding, PatientResult, Status
+from protocol.findings import Finding, PatientResult
 from protocol.packs.model import Pack, Rule
-from protocol.packs.templates import Values, placeholders, render
+from protocol.packs.templates import Values, render
 from protocol.records.model import PatientRecord
 
 __all__ = ["READS", "SECTIONS", "MemoCheck"]
@@ -89,69 +94,6 @@ READS: dict[str, frozenset[str]] = {
 _MEMORY_LIMIT = 50_000
 
 
-class _Known:
-    """A fact as remembered: the numbers of its values and of its whole content."""
-
-    __slots__ = ("_changed", "_own", "content", "fact", "previous", "values")
-
-    def __init__(
-        self, fact: Fact, values: int, content: int, previous: _Known | None = None
-    ) -> None:
-        self.fact, self.values, self.content = fact, values, content
-        self._own: dict[str, Any] | None = None
-        self._changed: frozenset[str] | None = None
-        self.previous = previous  # the same instance as last measured, if any
-        if previous is not None:
-            previous.previous = None  # one step back is all explaining needs
-
-    @property
-    def changed(self) -> frozenset[str]:
-        """The names whose values differ from the previous measurement's (all, if none)."""
-        if self._changed is None:
-            mine, theirs = self.own, self.previous.own if self.previous else {}
-            self._changed = frozenset(
-                name
-                for name in mine.keys() | theirs.keys()
-                if name not in mine
-                or name not in theirs
-                or type(mine[name]) is not type(theirs[name])
-                or mine[name] != theirs[name]
-            )
-        return self._changed
-
-    @property
-    def own(self) -> dict[str, Any]:
-        """What a template reads: the fact's values, then its display."""
-        if self._own is None:
-            self._own = {**self.fact.display, **self.fact.values}
-        return self._own
-
-    def same(self, fact: Fact) -> bool:
-        """Whether ``fact`` holds exactly this fact's instance, values and display."""
-        mine = self.fact
-        return mine is fact or (
-            mine.instance == fact.instance
-            and mine.values == fact.values
-            and mine.display == fact.display
-            and _types(mine.values) == _types(fact.values)
-            and _types(mine.display) == _types(fact.display)
-        )
-
-
-def _types(items: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (*items, *map(type, items.values()))
-
-
-def _content(items: Mapping[str, Any]) -> Any:
-    """A key equal for two mappings exactly when they hold the same values of the same types."""
-    key = (tuple(items.items()), tuple(map(type, items.values())))
-    try:
-        hash(key)
-    except TypeError:  # a list among the values (a display field): compared as written
-        return tuple([(name, type(value), repr(value)) for name, value in items.items()])
-    return key
-
-
 class MemoCheck:
     """:func:`check_record` for one patient, remembering what it measured and explained.
 
@@ -164,15 +106,19 @@ class MemoCheck:
         self.as_of = as_of
         self.source = source
         self._versions = dict.fromkeys(SECTIONS, 0)
+        self._timeline: Timeline | None = None  # the last record's, to lend its sections
         self._forget()
         # What each outcome's message, the location and the evidence name, per rule.
-        self._names: dict[tuple[str, int], frozenset[str]] = {}
+        self._names: dict[tuple[str, int], Names] = {}
 
     def _forget(self) -> None:
-        self._facts: dict[str, tuple[Any, list[_Known]]] = {}
+        self._facts: dict[str, tuple[Any, list[Known]]] = {}
         self._numbers: dict[Any, int] = {}  # a fact content (or values) -> its number
         self._outcomes: dict[int, dict[str, int]] = {}  # values number -> rule -> outcome
         self._findings: dict[tuple[str, Any], Finding] = {}
+        # Per rule, the facts it was last explained on (a list _measure gave) and the
+        # findings: the same list again has the same findings.
+        self._explained: dict[str, tuple[Sequence[Known], Sequence[Finding]]] = {}
         self._memory: dict[str, Any] = {}  # the builders' own (facts.base.MEMORY)
 
     def check(self, record: PatientRecord, changed: Iterable[str]) -> PatientResult:
@@ -184,7 +130,7 @@ class MemoCheck:
         pack = self.pack
         params = pack.params
         when, as_of_basis, as_of_reason = as_of_for(record, self.as_of)
-        timeline = Timeline(record, when)
+        timeline = self._timeline = Timeline(record, when, self._timeline)
         today = date.today()
         rules = pack.rules_for(record.cohort)
         first_rules = [r for r in rules if not SUBJECTS[r.subject].needs_eligibility]
@@ -193,8 +139,8 @@ class MemoCheck:
         memory = {MEMORY: self._memory}
         facts = {s: self._measure(s, timeline, (when, today), memory) for s in first_subjects}
         self._learn(facts.values())
-        findings = self._explain(first_rules, facts)
-        eligibility, failed = eligibility_of(findings)
+        explained = self._explain(first_rules, facts)
+        eligibility, failed = eligibility_of(_in_order(first_rules, explained))
         context = {"eligibility": str(eligibility), "failed_rules": failed, **memory}
         moment = (when, today, str(eligibility), tuple(failed))
         later = {
@@ -202,9 +148,8 @@ class MemoCheck:
             for s in {r.subject for r in later_rules} | {pack.group.subject}
         }
         self._learn(later.values())
-        findings += self._explain(later_rules, later)
-        order = {rule.code: position for position, rule in enumerate(rules)}
-        findings.sort(key=lambda f: order[f.rule])
+        explained.update(self._explain(later_rules, later))
+        findings = _in_order(rules, explained)
         group_facts = later[pack.group.subject]
         if group_facts:
             (known,) = group_facts
@@ -226,9 +171,16 @@ class MemoCheck:
     def _number(self, key: Any) -> int:
         return self._numbers.setdefault(key, len(self._numbers))
 
+    def _content_of(self, item: Known) -> int:
+        """The number of the fact's whole content: its values, instance and display."""
+        if item.content is None:
+            fact = item.fact
+            item.content = self._number((item.values, fact.instance, content_key(fact.display)))
+        return item.content
+
     def _measure(
         self, subject: str, timeline: Timeline, moment: tuple[Any, ...], context: Mapping[str, Any]
-    ) -> list[_Known]:
+    ) -> list[Known]:
         """The subject's facts, measured again only when something it reads has changed."""
         reads = READS.get(subject)
         key = None
@@ -237,20 +189,32 @@ class MemoCheck:
             kept = self._facts.get(subject)
             if kept is not None and kept[0] == key:
                 return kept[1]
-        before = {x.fact.instance: x for x in self._facts.get(subject, (None, []))[1]}
+        last = self._facts.get(subject)
+        last_known = last[1] if last is not None else []
+        lasting = len(last_known)
+        by_instance: dict[str | None, Known] | None = None
         known = []
-        for fact in measure(subject, timeline, self.pack.params, context):
-            kept = before.get(fact.instance)
-            if kept is not None and kept.same(fact):  # measured again, found unchanged
-                known.append(kept)
-                continue
-            values = self._number((subject, _content(fact.values)))
-            content = self._number((values, fact.instance, _content(fact.display)))
-            known.append(_Known(fact, values, content, kept))
+        for position, fact in enumerate(measure(subject, timeline, self.pack.params, context)):
+            # The same instance as last measured: most often in the same place.
+            kept = last_known[position] if position < lasting else None
+            if kept is None or kept.fact.instance != fact.instance:
+                if by_instance is None:
+                    by_instance = {x.fact.instance: x for x in last_known}
+                kept = by_instance.get(fact.instance)
+            if kept is not None and kept.same_values(fact):
+                if kept.same_display(fact):  # measured again, found unchanged
+                    known.append(kept)
+                    continue
+                values = kept.values
+            else:
+                values = self._number((subject, content_key(fact.values)))
+            known.append(Known(fact, values, kept))
+        if len(known) == lasting and all(map(operator.is_, known, last_known)):
+            known = last_known  # all found unchanged: the same list, explained as it was
         self._facts[subject] = (key, known)
         return known
 
-    def _learn(self, groups: Iterable[list[_Known]]) -> None:
+    def _learn(self, groups: Iterable[list[Known]]) -> None:
         """Run the facts whose values were never seen through durable_rules, and remember."""
         new: dict[int, Fact] = {}
         outcomes = self._outcomes
@@ -272,66 +236,76 @@ class MemoCheck:
         for values, fact in new.items():
             outcomes[values] = chosen[fact_id(fact)]
 
-    def _explain(self, rules: Iterable[Rule], facts: Mapping[str, list[_Known]]) -> list[Finding]:
+    def _explain(
+        self, rules: Iterable[Rule], facts: Mapping[str, list[Known]]
+    ) -> dict[str, Sequence[Finding]]:
         """Each rule's findings, rendered again only when what they show has changed.
 
-        A finding is found by its fact's whole content; failing that, it is the finding
-        of the same instance as last measured when the outcome is the same and none of
-        the values its message, location and evidence name has changed.
+        A rule explained on the very list of facts it was explained on last has the same
+        findings, and a fact explained before has the finding it had (see :meth:`_found`).
         """
-        out: list[Finding] = []
+        out: dict[str, Sequence[Finding]] = {}
         params = self.pack.params
-        remembered = self._findings
+        explained = self._explained
         for rule in rules:
             code = rule.code
             known = facts[rule.subject]
-            if not known:
-                finding = remembered.get((code, None))
-                if finding is None:
-                    finding = remembered[code, None] = _finding(rule, None, 0, params)
-                out.append(finding)
+            last = explained.get(code)
+            if last is not None and last[0] is known:
+                out[code] = last[1]
                 continue
-            for item in known:
-                finding = remembered.get((code, item.content))
+            found: list[Finding] = []
+            if not known:
+                finding = self._findings.get((code, None))
                 if finding is None:
-                    index = self._outcomes[item.values].get(code, rule.otherwise.index)
-                    previous = item.previous
-                    if (
-                        previous is not None
-                        and self._outcomes[previous.values].get(code, rule.otherwise.index) == index
-                        and item.changed.isdisjoint(self._named(rule, index))
-                    ):
-                        finding = remembered.get((code, previous.content))
-                    if finding is None:
-                        finding = _finding(rule, item, index, params)
-                    remembered[code, item.content] = finding
-                out.append(finding)
+                    finding = self._findings[code, None] = finding_on(rule, None, 0, params)
+                found.append(finding)
+            for item in known:
+                finding = item.found.get(code)
+                if finding is None:
+                    finding = item.found[code] = self._found(rule, item)
+                found.append(finding)
+            out[code] = found
+            explained[code] = (known, found)
         return out
 
-    def _named(self, rule: Rule, index: int) -> frozenset[str]:
+    def _found(self, rule: Rule, item: Known) -> Finding:
+        """The finding of ``rule`` on a fact not explained before.
+
+        It is the finding of the same instance as last measured when the outcome is the
+        same, with its message and location when none of the values they name changed
+        (the same finding, when nothing it names did); failing that, the finding remembered
+        for the fact's whole content, or one rendered afresh.
+        """
+        code, otherwise = rule.code, rule.otherwise.index
+        index = self._outcomes[item.values].get(code, otherwise)
+        previous = item.previous
+        if previous is not None:
+            before = previous.found.get(code)
+            if before is not None and (
+                previous.values == item.values  # the same values fire the same outcome
+                or self._outcomes[previous.values].get(code, otherwise) == index
+            ):
+                names = self._named(rule, index)
+                if item.changed.isdisjoint(names.all):
+                    return before
+                return finding_on(rule, item, index, self.pack.params, (before, names))
+        key = (code, self._content_of(item))
+        finding = self._findings.get(key)
+        if finding is None:
+            finding = self._findings[key] = finding_on(rule, item, index, self.pack.params)
+        return finding
+
+    def _named(self, rule: Rule, index: int) -> Names:
         names = self._names.get((rule.code, index))
         if names is None:
-            message, location = rule.outcome(index).message, rule.location or "{pointer}"
-            named = placeholders(message) | placeholders(location) | set(rule.evidence)
-            names = self._names[rule.code, index] = frozenset(named)
+            names = self._names[rule.code, index] = names_of(rule, index)
         return names
 
 
-def _finding(rule: Rule, known: _Known | None, index: int, params: Mapping[str, Any]) -> Finding:
-    """The finding of ``rule`` on a fact whose outcome ``index`` fired (or on no fact)."""
-    if known is None:
-        return no_instance_finding(rule, params)
-    outcome = rule.outcome(index)
-    values = Values(known.own, params)
-    return Finding(
-        rule=rule.code,
-        name=rule.name,
-        status=Status(outcome.result),
-        kind=rule.kind,
-        importance=rule.importance,
-        message=render(outcome.message, values),
-        location=render(rule.location or "{pointer}", values),
-        evidence={key: values[key] for key in rule.evidence if key in values},
-        protocol_ref=rule.protocol_ref,
-        instance=known.fact.instance,
-    )
+def _in_order(rules: Iterable[Rule], explained: Mapping[str, Sequence[Finding]]) -> list[Finding]:
+    """The findings rule by rule, in the order of ``rules`` (each rule's in its facts' order)."""
+    findings: list[Finding] = []
+    for rule in rules:
+        findings += explained[rule.code]
+    return findings

@@ -7,13 +7,17 @@ ongoing (or ends after the as-of date) runs until the as-of date.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from protocol.dates import DateRange, PartialDate
 from protocol.engine.ordering import first
-from protocol.records.model import AdverseEvent, DosingPeriod, PatientRecord
+from protocol.records.model import AdverseEvent, DosingPeriod, Imaging, PatientRecord
+
+T = TypeVar("T")
 
 __all__ = [
     "OrderQuestion",
@@ -155,35 +159,75 @@ class Period:
 class Timeline:
     """The record as of ``as_of``, with the derived sequence the rules speak of."""
 
-    def __init__(self, record: PatientRecord, as_of: date) -> None:
+    def __init__(
+        self, record: PatientRecord, as_of: date, previous: Timeline | None = None
+    ) -> None:
+        """The timeline of ``record``; ``previous`` lends what it derived from the same entries.
+
+        Drawn as of the same date, ``previous``'s TACE sequence is reused when its record
+        holds the very same TACE section (the record is frozen and its sections are
+        tuples, so the same object is the same content), and its imaging, dosing periods
+        and adverse events are reused for the entries its record's section begins the
+        new one with (each is derived from its entry and index alone): a record that
+        grows one event at a time (a Session) derives only the entry added.
+        """
         self.record = record
         self.as_of = as_of
         self.as_of_range = DateRange(as_of, as_of)
-        happened = (
-            (i, tace.date) for i, tace in enumerate(record.tace) if self.happened(tace.date)
-        )
-        # Entries sharing a date are listed by content, never by position in the array.
-        self.procedures = tuple(
-            Procedure(n, when, _by_content(indices, record))
-            for n, (when, indices) in enumerate(number_by_date(happened), 1)
-        )
-        self.order_question = open_order((x.date, x.indices) for x in self.procedures)
-        self.imaging = tuple(
-            (i, im) for i, im in enumerate(record.imaging) if self.happened(im.date)
-        )
-        self.periods = tuple(
-            self._period(i, p)
-            for i, p in enumerate(record.sorafenib)
-            if self.happened(p.start_date)
-        )
-        self.adverse_events: tuple[tuple[int, AdverseEvent], ...] = tuple(
-            (i, ae) for i, ae in enumerate(record.adverse_events) if self.happened(ae.onset_date)
-        )
+        lender = previous if previous is not None and previous.as_of == as_of else None
+        if lender is not None and lender.record.tace is record.tace:
+            self.procedures, self.order_question = lender.procedures, lender.order_question
+        else:
+            happened = (
+                (i, tace.date) for i, tace in enumerate(record.tace) if self.happened(tace.date)
+            )
+            # Entries sharing a date are listed by content, never by position in the array.
+            self.procedures = tuple(
+                Procedure(n, when, _by_content(indices, record))
+                for n, (when, indices) in enumerate(number_by_date(happened), 1)
+            )
+            self.order_question = open_order((x.date, x.indices) for x in self.procedures)
+        self.imaging: tuple[tuple[int, Imaging], ...]
+        self.adverse_events: tuple[tuple[int, AdverseEvent], ...]
+        if lender is None:
+            self.imaging = self._imaging(0)
+            self.periods = self._periods(0)
+            self.adverse_events = self._adverse_events(0)
+        else:
+            start, derived = _lent(lender, "imaging", record.imaging)
+            self.imaging = _joined(derived, self._imaging(start))
+            start, derived = _lent(lender, "sorafenib", record.sorafenib)
+            self.periods = _joined(derived, self._periods(start))
+            start, derived = _lent(lender, "adverse_events", record.adverse_events)
+            self.adverse_events = _joined(derived, self._adverse_events(start))
         self.death = (
             record.death_date if record.death_date and self.happened(record.death_date) else None
         )
         withdrawal = record.withdrawal
         self.withdrawal = withdrawal if withdrawal and self.happened(withdrawal.date) else None
+
+    def _imaging(self, start: int) -> tuple[tuple[int, Imaging], ...]:
+        """The imaging results from array index ``start`` on that have happened."""
+        images = self.record.imaging
+        return tuple(
+            (i, im) for i, im in enumerate(images[start:], start) if self.happened(im.date)
+        )
+
+    def _periods(self, start: int) -> tuple[Period, ...]:
+        """The dosing periods from array index ``start`` on that have begun."""
+        periods = self.record.sorafenib
+        return tuple(
+            self._period(i, p)
+            for i, p in enumerate(periods[start:], start)
+            if self.happened(p.start_date)
+        )
+
+    def _adverse_events(self, start: int) -> tuple[tuple[int, AdverseEvent], ...]:
+        """The adverse events from array index ``start`` on that have begun."""
+        events = self.record.adverse_events
+        return tuple(
+            (i, ae) for i, ae in enumerate(events[start:], start) if self.happened(ae.onset_date)
+        )
 
     def happened(self, value: PartialDate) -> bool:
         return value.earliest <= self.as_of
@@ -225,6 +269,30 @@ class Timeline:
         if self.withdrawal is not None:
             stops.append(("withdrew", self.withdrawal.date.range))
         return min(stops, key=lambda s: s[1].earliest) if stops else None
+
+
+_DERIVED = {"imaging": "imaging", "sorafenib": "periods", "adverse_events": "adverse_events"}
+
+
+def _lent(lender: Timeline, section: str, entries: tuple[Any, ...]) -> tuple[int, Any]:
+    """How many of ``entries`` ``lender`` derived already (its record's whole section, when
+    the section begins ``entries`` with the very same entries), and what it derived.
+
+    What is derived keeps the entries' order and index, so the derived prefix is that of
+    the entries ``lender`` saw.
+    """
+    before: tuple[Any, ...] = getattr(lender.record, section)
+    if before is not entries and (
+        len(before) > len(entries) or not all(map(operator.is_, before, entries))
+    ):
+        return 0, ()
+    return len(before), getattr(lender, _DERIVED[section])
+
+
+def _joined(derived: tuple[T, ...], added: tuple[T, ...]) -> tuple[T, ...]:
+    """``derived`` and then ``added``: ``derived`` itself when nothing is added (a section
+    that did not change keeps its identity, which the dosing facts' memory goes by)."""
+    return derived + added if added else derived
 
 
 def _by_content(indices: list[int] | tuple[int, ...], record: PatientRecord) -> tuple[int, ...]:

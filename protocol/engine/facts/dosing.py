@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any
 
 from protocol.dates import DateRange
 from protocol.engine.facts.base import MEMORY, Fact, date_text, register, yes_no
-from protocol.engine.listing import capped
+from protocol.engine.facts.prior_events import prior_events_of
 from protocol.engine.ordering import ordered
 from protocol.engine.timeline import Period, Timeline, day_span
 
@@ -19,76 +18,60 @@ def _daily(period: Any, p: Mapping[str, Any]) -> float:
     return float(period.dose_mg) * float(p["daily_administrations"][period.frequency])
 
 
-class _PriorEvents:
-    """The adverse events that have happened, indexed for what each dosing period asks.
+def _period_numbers(t: Timeline) -> dict[int, int]:
+    """Each period's number: by start date (content breaks ties), not by array position."""
+    if len(t.periods) < 2:  # most records: nothing to order
+        return {x.index: 1 for x in t.periods}
+    by_date = ordered(
+        t.periods, key=lambda x: (x.start.earliest, x.start.latest), tie=lambda x: repr(x.period)
+    )
+    return {x.index: n for n, x in enumerate(by_date, 1)}
 
-    Sorted once per patient, so that a period's questions (the highest grade surely
-    and possibly before it, the events that do not justify a reduction) cost a
-    binary search each, not a pass over every event.
-    """
 
-    __slots__ = ("best", "by_onset", "earliest", "grade", "high", "latest", "low", "top")
+def _period_fact(
+    period: Period,
+    number: int,
+    p: Mapping[str, Any],
+    prior: tuple[int, int, str],
+    reasons: str,
+) -> Fact:
+    dp = period.period
+    daily = _daily(dp, p)
+    definite, possible, label = prior
+    return Fact(
+        "dosing_period",
+        f"/sorafenib/{period.index}",
+        {
+            "daily_dose": daily,
+            "frequency": dp.frequency,
+            "reason": dp.reason or "none",
+            "max_prior_ae_grade": definite,
+            "max_possible_prior_ae_grade": possible,
+        },
+        {
+            "number": number,
+            "index": period.index,
+            "start_date": str(dp.start_date),
+            "end_date": str(dp.end_date) if dp.end_date else "ongoing",
+            "dose_mg": f"{dp.dose_mg:g}",
+            "daily_dose_text": f"{daily:g} mg/day ({dp.dose_mg:g} mg {dp.frequency})",
+            "prior_ae": label,
+            "reason_text": f"'{dp.reason}'" if dp.reason else "not recorded",
+            "ae_reasons": reasons,
+            "pointer": f"/sorafenib/{period.index}",
+        },
+    )
 
-    def __init__(self, t: Timeline, p: Mapping[str, Any]) -> None:
-        events = [ae for _i, ae in t.adverse_events]
-        self.by_onset = sorted(events, key=lambda ae: (ae.onset_date.earliest, ae.term))
-        self.grade = grade = int(p["reduction_min_ae_grade"])
-        # Surely before a day: onset's latest on or before it. The most severe such event,
-        # latest to begin, then by term (values decide, never the position in the array).
-        by_latest = sorted(events, key=lambda ae: ae.onset_date.latest)
-        self.latest = [ae.onset_date.latest for ae in by_latest]
-        self.best: list[Any] = []
-        rank: tuple[Any, ...] | None = None
-        chosen = None
-        for ae in by_latest:
-            onset = ae.onset_date
-            mine = (ae.grade, onset.earliest, onset.latest, ae.term)
-            if rank is None or mine > rank:
-                rank, chosen = mine, ae
-            self.best.append(chosen)
-        # Possibly before a day: onset's earliest on or before it; the highest grade so far.
-        by_earliest = sorted(events, key=lambda ae: ae.onset_date.earliest)
-        self.earliest = [ae.onset_date.earliest for ae in by_earliest]
-        self.top: list[int] = []
-        for ae in by_earliest:
-            self.top.append(max(ae.grade, self.top[-1]) if self.top else ae.grade)
-        self.low = sum(1 for ae in events if ae.grade < grade)
-        self.high = sorted(ae.onset_date.earliest for ae in events if ae.grade >= grade)
 
-    def prior_grades(self, start: DateRange) -> tuple[int, int, str]:
-        """The highest grade surely before ``start``, the highest possibly before, the AE named.
-
-        Among AEs of the highest grade the one named is the latest to begin (the one
-        closest to the reduction), then by term.
-        """
-        possible = bisect_right(self.earliest, start.latest)
-        highest = self.top[possible - 1] if possible else 0
-        surely = bisect_right(self.latest, start.earliest)
-        if not surely:
-            return 0, highest, "none"
-        ae = self.best[surely - 1]
-        return ae.grade, highest, f"grade {ae.grade} {ae.term} from {ae.onset_date}"
-
-    def why_not_justified(self, start: DateRange, p: Mapping[str, Any]) -> str:
-        """Each adverse event considered for a reduction, and why it does not justify it.
-
-        Only the reasons the listing shows are worded; the rest are counted.
-        """
-        count = self.low + len(self.high) - bisect_right(self.high, start.latest)
-        if not count:
-            return "no adverse event is recorded before it"
-        limit, grade, latest = int(p["listing_limit"]), self.grade, start.latest
-        shown: list[str] = []
-        for ae in self.by_onset:
-            if len(shown) >= limit:
-                break
-            if ae.grade < grade:
-                shown.append(f"{ae.term} is grade {ae.grade} (below {grade})")
-            elif ae.onset_date.earliest > latest:
-                shown.append(
-                    f"{ae.term} (grade {ae.grade}) began {ae.onset_date}, after the period"
-                )
-        return capped([*shown, *[""] * (count - len(shown))], limit)  # unworded: counted
+def _with_prior(fact: Fact, prior: tuple[int, int, str], reasons: str) -> Fact:
+    """``fact`` (a period's) with other adverse-event values, its fields in their order."""
+    definite, possible, label = prior
+    return Fact(
+        fact.subject,
+        fact.instance,
+        {**fact.values, "max_prior_ae_grade": definite, "max_possible_prior_ae_grade": possible},
+        {**fact.display, "prior_ae": label, "ae_reasons": reasons},
+    )
 
 
 @register(
@@ -98,44 +81,44 @@ class _PriorEvents:
     "daily_administrations reduction_min_ae_grade listing_limit",
 )
 def _dosing_period(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> list[Fact]:
-    """Each sorafenib dosing period: its daily dose, frequency and reason (DOS001-DOS004)."""
-    facts = []
-    # Periods are numbered by start date (content breaks ties), not by array position.
-    by_date = ordered(
-        t.periods, key=lambda x: (x.start.earliest, x.start.latest), tie=lambda x: repr(x.period)
-    )
-    numbers = {x.index: n for n, x in enumerate(by_date, 1)}
-    events = _PriorEvents(t, p)
-    for period in t.periods:
-        number = numbers[period.index]
-        daily = _daily(period.period, p)
-        definite, possible, label = events.prior_grades(period.start)
-        dp = period.period
-        facts.append(
-            Fact(
-                "dosing_period",
-                f"/sorafenib/{period.index}",
-                {
-                    "daily_dose": daily,
-                    "frequency": dp.frequency,
-                    "reason": dp.reason or "none",
-                    "max_prior_ae_grade": definite,
-                    "max_possible_prior_ae_grade": possible,
-                },
-                {
-                    "number": number,
-                    "index": period.index,
-                    "start_date": str(dp.start_date),
-                    "end_date": str(dp.end_date) if dp.end_date else "ongoing",
-                    "dose_mg": f"{dp.dose_mg:g}",
-                    "daily_dose_text": f"{daily:g} mg/day ({dp.dose_mg:g} mg {dp.frequency})",
-                    "prior_ae": label,
-                    "reason_text": f"'{dp.reason}'" if dp.reason else "not recorded",
-                    "ae_reasons": events.why_not_justified(period.start, p),
-                    "pointer": f"/sorafenib/{period.index}",
-                },
+    """Each sorafenib dosing period: its daily dose, frequency and reason (DOS001-DOS004).
+
+    Given a memory (a Session), each period's fact is kept with the dosing record
+    (:class:`_Dosing`) and the adverse-event values it was built with: the same values
+    give the same fact back, others the same fact with those values replaced (nothing
+    else in it reads the adverse events).
+    """
+    events = prior_events_of(t, p, ctx)
+    if ctx.get(MEMORY) is None:
+        numbers = _period_numbers(t)
+        return [
+            _period_fact(
+                x,
+                numbers[x.index],
+                p,
+                events.prior_grades(x.start),
+                events.why_not_justified(x.start),
             )
-        )
+            for x in t.periods
+        ]
+    dosing = _dosing_of(t, p, ctx)
+    built = dosing.period_facts
+    numbers = None
+    facts = []
+    for period in t.periods:
+        prior = events.prior_grades(period.start)
+        reasons = events.why_not_justified(period.start)
+        kept = built.get(period.index)
+        if kept is not None and kept[0] == prior and kept[1] == reasons:
+            facts.append(kept[2])
+            continue
+        if kept is not None:
+            fact = _with_prior(kept[2], prior, reasons)
+        else:
+            numbers = numbers or _period_numbers(t)
+            fact = _period_fact(period, numbers[period.index], p, prior, reasons)
+        built[period.index] = (prior, reasons, fact)
+        facts.append(fact)
     return facts
 
 
@@ -159,7 +142,16 @@ class _Dosing:
     asks the same day twice, and many adverse events share the dosing record).
     """
 
-    __slots__ = ("by_start", "daily", "days", "facts", "p", "periods", "seen")
+    __slots__ = (
+        "by_start",
+        "daily",
+        "days",
+        "facts",
+        "p",
+        "period_facts",
+        "periods",
+        "seen",
+    )
 
     def __init__(self, t: Timeline, p: Mapping[str, Any]) -> None:
         self.p = p
@@ -176,6 +168,9 @@ class _Dosing:
         # Adverse-event facts measured against these periods, by all else they depend on
         # (kept only when the dosing record is remembered, see _dosing_of).
         self.facts: dict[tuple[int, int], tuple[Any, Any, Fact]] = {}
+        # Each period's fact with the adverse-event values it was built with (kept by
+        # _dosing_period, when the dosing record is remembered).
+        self.period_facts: dict[int, tuple[tuple[int, int, str], str, Fact]] = {}
 
     def change_after(self, day: int, action: str) -> tuple[str, str]:
         """Whether dosing shows a lower dose or a gap after ``day``, whatever the array order.
