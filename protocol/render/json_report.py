@@ -128,10 +128,10 @@ class JsonRenderer(Renderer):
         return {"id": self.pack.id, "version": self.pack.version}
 
     def begin(self) -> str:
-        run = f'"run": {json_text(self.options.run)},\n' if self.options.run is not None else ""
+        run = f'"run":{json_text(self.options.run)},\n' if self.options.run is not None else ""
         return (
-            f'{{"protocol": {json_text(self._protocol())},\n{run}'
-            f'"as_of": {json_text(self.options.as_of)},\n"patients": [\n'
+            f'{{"protocol":{json_text(self._protocol())},\n{run}'
+            f'"as_of":{json_text(self.options.as_of)},\n"patients":[\n'
         )
 
     def _patient(
@@ -174,10 +174,10 @@ class JsonRenderer(Renderer):
         return json_text(self._patient(result, record, origin))
 
     def end(self, summary: Mapping[str, Any], errors: Collection[RecordError]) -> Iterator[str]:
-        yield '\n],\n"errors": [\n'
+        yield '\n],\n"errors":[\n'
         for number, error in enumerate(errors):
             yield (",\n" if number else "") + json_text(error.to_dict(self.options.hide_values))
-        yield f'\n],\n"summary": {json_text(self.shown_summary(summary))}}}\n'
+        yield f'\n],\n"summary":{json_text(self.shown_summary(summary))}}}\n'
 
 
 class JsonLinesRenderer(JsonRenderer):
