@@ -11,6 +11,7 @@ import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any, TypeVar
 
 from protocol.dates import DateRange, PartialDate
@@ -249,7 +250,7 @@ class Timeline:
             end = DateRange(end.earliest, self.as_of)
         return Period(index, period, start, end, False)
 
-    @property
+    @cached_property
     def first_start(self) -> Period | None:
         if not self.periods:
             return None

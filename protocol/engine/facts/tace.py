@@ -57,7 +57,10 @@ def _tace_history(t: Timeline, p: Mapping[str, Any], ctx: Mapping[str, Any]) -> 
         seen.setdefault(str(tace.date), []).append(index)
     happened = sum(len(x.indices) for x in t.procedures)
     later = len(t.record.tace) - happened
-    overlapping, possible_text = _may_share_day(seen, limit)
+    if all(tace.date.is_full for tace in recorded):  # most records: no day can be shared
+        overlapping, possible_text = 0, capped((), limit)
+    else:
+        overlapping, possible_text = _may_share_day(seen, limit)
     # Shared dates in date order, never in array order.
     shared = sorted(
         (k for k, v in seen.items() if len(v) > 1),
