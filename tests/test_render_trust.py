@@ -7,6 +7,7 @@ every format reports the same patients.
 
 from __future__ import annotations
 
+import collections
 import copy
 import csv
 import io
@@ -123,6 +124,12 @@ def test_values_orjson_writes_its_own_way_are_written_as_json_writes_them() -> N
         "nan": ["nan", None], "set": [3], "nel": "a\x85b",
     }  # fmt: skip
     assert "\n" not in text and ", " not in text  # one line, and every line written alike
+
+
+def test_a_value_that_cannot_be_compared_or_a_named_tuple_is_written_as_json_writes_it() -> None:
+    point = collections.namedtuple("point", "x y")
+    text = json_text({"p": point(1, 2), "a": [None, numpy.array([1, 2])]})
+    assert _strict(text) == {"p": [1, 2], "a": [None, "[1 2]"]}  # never raises
 
 
 def test_a_record_with_1e400_gives_strict_json(tmp_path: Path, capsys) -> None:

@@ -221,3 +221,24 @@ def test_read_raw_tells_of_each_repeat_where_it_was_first_read(tmp_path: Path) -
     )
     assert len(raws) == 1
     assert told == [(str(tmp_path / "link.json"), str(tmp_path / "p.json"))]
+
+
+def test_a_folder_rewritten_while_it_is_read_loses_no_file(tmp_path: Path) -> None:
+    # An exporter replacing each file (write, then rename) frees its old inode, which the
+    # file system may give to the next new file: a file is known by its path, not its inode.
+    record = P01.read_text()
+    for n in (1, 2, 3):
+        (tmp_path / f"p{n}.json").write_text(record.replace('"P01"', f'"P0{n}"'))
+
+    def rewrite(name: str) -> None:
+        (tmp_path / f"{name}.tmp").write_text((tmp_path / name).read_text())
+        os.replace(tmp_path / f"{name}.tmp", tmp_path / name)
+
+    told: list[tuple[str, str]] = []
+    raws = read_raw([tmp_path], repeated=lambda *t: told.append(t))
+    sources = [next(raws).source]
+    rewrite("p1.json")
+    rewrite("p2.json")
+    sources += [raw.source for raw in raws]
+    assert sources == [str(tmp_path / f"p{n}.json") for n in (1, 2, 3)]
+    assert told == []

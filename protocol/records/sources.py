@@ -265,13 +265,18 @@ def _complete(text: bytes) -> bool:
 def input_size(paths: Iterable[str | Path]) -> int | None:
     """Total bytes of the given inputs, or None when one is standard input."""
     total = 0
+    counted: set[str] = set()  # a file named twice is read once (read_raw), so counted once
     for item in paths:
         if str(item) == "-":
             return None
         path = Path(item)
         try:
             files = files_below(path) if path.is_dir() else [path] if path.is_file() else []
-            total += sum(file.stat().st_size for file in files)
+            for file in files:
+                key = os.path.realpath(file)
+                if key not in counted:
+                    counted.add(key)
+                    total += file.stat().st_size
         except OSError:
             continue
     return total
@@ -286,18 +291,18 @@ def read_raw(
     """Every record's bytes (or the error in its place) from the given paths, in order.
 
     Files in ``skip`` (the report being written, say) are not read from folders. A file
-    named again (``ex/ ex/``, or ``ex/ ex/p01.json``) is read once, where it first came:
+    named again (``ex/ ex/``, ``ex/ ex/p01.json``, or a symlink to a file named) is read
+    once, where it first came (a hard link under another name is another file):
     ``repeated(label, first label)`` is told of each one left out.
     """
     skipped = frozenset(Path(item).resolve() for item in skip)
-    seen: dict[tuple[int, int], str] = {}
+    seen: dict[str, str] = {}
 
-    def first_time(path: Path, label: str, status: os.stat_result | None = None) -> bool:
-        try:
-            status = status or path.stat()
-        except OSError:
-            return True  # reading it will say why it cannot be read
-        key = (status.st_dev, status.st_ino)
+    def first_time(path: Path, label: str) -> bool:
+        # By the path with every symlink resolved, not the inode: a file system may hand a
+        # deleted file's inode to a new one while the run goes on (a folder re-exported),
+        # and some report none at all.
+        key = os.path.realpath(path)
         if key not in seen:
             seen[key] = label
             return True
@@ -331,7 +336,7 @@ def read_raw(
                 else:
                     yield _failed(*entry)
         elif stat.S_ISREG(status.st_mode):
-            if first_time(path, label, status):
+            if first_time(path, label):
                 yield from _read_file(path, label, max_bytes)
         else:  # a pipe, a FIFO, /dev/stdin, <(...): read as a stream, like standard input
             try:

@@ -56,10 +56,13 @@ _COMPACT = (",", ":")  # orjson's separators, so every line of a report is writt
 
 
 def _fast_fallback(value: Any) -> Any:
-    """:func:`_fallback`, except that a float of a subclass (numpy's) stays a number, as in
-    ``json``; orjson writes only exact floats itself."""
+    """:func:`_fallback`, except that a float of a subclass (numpy's) stays a number and a
+    tuple of a subclass (a named tuple) a list, as in ``json``; orjson writes only exact
+    floats and tuples itself."""
     if isinstance(value, float):
         return float(value)
+    if isinstance(value, tuple):
+        return list(value)
     return _fallback(value)
 
 
@@ -68,14 +71,21 @@ def _fast_text(value: Any) -> str | None:
 
     orjson refuses what it cannot write exactly (an integer beyond 64 bits, a key that is
     not text, a lone surrogate, deep nesting), but writes NaN and the infinities as
-    ``null``: a text holding ``null`` is read back and must equal ``value``.
+    ``null``: a text holding ``null`` is read back and must equal ``value`` (a value that
+    cannot say whether it does, a numpy array, goes to ``json`` too). A plain ``Enum``
+    and a ``dict`` subclass with its own ``items`` would be written orjson's way (by value,
+    by its entries); no report holds either (its enums are ``StrEnum``).
     """
     try:
         data = orjson.dumps(value, default=_fast_fallback, option=_FAST_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         return None
-    if b"null" in data and orjson.loads(data) != value:
-        return None
+    if b"null" in data:
+        try:
+            if orjson.loads(data) != value:
+                return None
+        except Exception:  # an element that refuses to compare (numpy, pandas.NA)
+            return None
     return data.decode()
 
 
@@ -93,18 +103,6 @@ def json_text(value: Any) -> str:
     if not text.isascii() and _ESCAPED.search(text):  # ASCII text holds none of them
         text = _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     return text
-
-
-def _slow_text(value: Any) -> str:
-    """``json``'s text of ``value``, non-finite floats made strings, or its ``str`` as text."""
-    options: dict[str, Any] = {"ensure_ascii": False, "separators": _COMPACT}
-    try:
-        return json.dumps(value, allow_nan=False, default=_fallback, **options)
-    except (ValueError, TypeError, RecursionError):  # non-finite float, odd key, cycle
-        try:
-            return json.dumps(_finite(value), allow_nan=False, default=_fallback, **options)
-        except (ValueError, TypeError, RecursionError):
-            return json.dumps(str(value), **options)
 
 
 def _slow_text(value: Any) -> str:
