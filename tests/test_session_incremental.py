@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import copy
 import os
+import sys
 from datetime import date
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from record_strategies import as_of_dates, patient_records
@@ -228,3 +230,37 @@ def test_each_period_lists_the_adverse_events_that_do_not_justify_it_as_they_arr
         assert not isinstance(answer, list), answer
         assert _dos002(answer) == expected
         assert answer == check(session.record, as_of, PACK, SOURCE)
+
+
+def test_an_event_whose_check_was_interrupted_leaves_no_trace() -> None:
+    # The check of an AE is interrupted part-way (as Ctrl-C or an engine failure would);
+    # the AE is not kept, and nothing measured with it may reach the next result.
+    as_of = date(2012, 12, 31)
+    session = Session("P1", "sorafenib_after_tace", as_of, PACK)
+    session.add(
+        "sorafenib",
+        {"start_date": "2012-03-01", "end_date": "2012-03-31", "dose_mg": 200,
+         "frequency": "QD", "reason": "adverse_event"},
+    )  # fmt: skip
+
+    def interrupt(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name == "_explain":
+            raise KeyboardInterrupt
+        return None
+
+    sys.settrace(interrupt)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            session.add(
+                "adverse_events",
+                {"term": "Rash", "grade": 3, "onset_date": "2012-02-01",
+                 "action_taken": "dose_reduced"},
+            )  # fmt: skip
+    finally:
+        sys.settrace(None)
+    assert "adverse_events" not in session.record
+    result = session.add("tace", {"date": "2012-01-10"})
+    assert result == check(session.record, as_of, PACK, "<session>")
+    # Without the AE: no safety flag, and the 200 mg reduction has no grade 2+ AE before it.
+    assert [str(f.status) for f in result.findings if f.rule == "AE001"] == ["not_applicable"]
+    assert [str(f.status) for f in result.findings if f.rule == "DOS002"] == ["not_met"]

@@ -122,7 +122,20 @@ class MemoCheck:
         self._memory: dict[str, Any] = {}  # the builders' own (facts.base.MEMORY)
 
     def check(self, record: PatientRecord, changed: Iterable[str]) -> PatientResult:
-        """The record's result, equal to ``check_record(record, pack, as_of, source)``."""
+        """The record's result, equal to ``check_record(record, pack, as_of, source)``.
+
+        A check that raises part-way (an engine error, an interrupt) leaves what it had
+        measured half remembered: everything is forgotten then, so the next check starts
+        afresh instead of reusing facts of a record the caller did not keep.
+        """
+        try:
+            return self._check(record, changed)
+        except BaseException:
+            self._forget()
+            self._timeline = None
+            raise
+
+    def _check(self, record: PatientRecord, changed: Iterable[str]) -> PatientResult:
         for section in changed:
             self._versions[section] += 1
         if len(self._numbers) > _MEMORY_LIMIT:
