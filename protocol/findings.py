@@ -69,7 +69,7 @@ class Finding:
     message: str
     importance: str | None = None
     location: str | None = None
-    evidence: dict[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = field(default_factory=dict)  # read, never changed
     protocol_ref: str | None = None
     instance: str | None = None
 

@@ -365,3 +365,17 @@ def test_at_most_per_subject_contents_are_kept(pack: Pack) -> None:
         session.assert_groups([facts])
     kept = [engine.recalled.get(Recalled.content(f)) is not None for f in facts]
     assert kept == [True] * PER_SUBJECT + [False] * 3
+
+
+def test_a_no_instance_finding_handed_to_every_patient_cannot_be_changed(pack: Pack) -> None:
+    # Without an AE, AE001 is not applicable: one finding made once for the rule and shared,
+    # so no caller may add to its evidence for the next patient.
+    record = {**_example("p01-on-time"), "adverse_events": []}
+    tasks = [(_model(record), source, None) for source in ("a", "b")]
+    first, second = _checked(check_records(tasks, pack, AS_OF))
+    (ae001,) = [f for f in first.findings if f.rule == "AE001"]
+    assert str(ae001.status) == "not_applicable"
+    with pytest.raises(TypeError):
+        ae001.evidence["note"] = "for patient a only"  # type: ignore[index]
+    assert ae001.to_dict()["evidence"] == {}
+    assert [f.evidence for f in second.findings if f.rule == "AE001"] == [{}]

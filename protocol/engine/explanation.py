@@ -11,6 +11,7 @@ rule (:class:`_Plan`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from protocol.engine.durable_adapter import fact_id
@@ -82,6 +83,11 @@ def resolve(
     return out
 
 
+# A no-instance finding has no evidence; it is made once per rule and handed to every
+# patient (and every Session), so its empty evidence is one no caller can add to.
+_NO_EVIDENCE: Mapping[str, Any] = MappingProxyType({})
+
+
 def no_instance_finding(rule: Rule, params: Mapping[str, Any]) -> Finding:
     """A rule's finding when its subject has no fact (no AE, no dosing period): not
     applicable, with the rule's ``none_message``."""
@@ -93,7 +99,7 @@ def no_instance_finding(rule: Rule, params: Mapping[str, Any]) -> Finding:
         importance=rule.importance,
         message=render(rule.none_message, params),
         location=None,
-        evidence={},
+        evidence=_NO_EVIDENCE,
         protocol_ref=rule.protocol_ref,
         instance=None,
     )
