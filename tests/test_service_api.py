@@ -309,6 +309,25 @@ def test_review_acknowledges_a_deviation_and_reopens_when_its_evidence_changes(a
     assert [(r["rule"], r["state"]) for r in reviews] == [("TRT001", "reopened")]
 
 
+def test_a_review_of_a_date_after_the_as_of_date_does_not_reopen_as_the_days_pass(
+    api: Api,
+) -> None:
+    # DAT004's evidence names the as-of date: in the service, today. The review rests on
+    # the date after it (the pack's review_ignores_evidence), so another day keeps it closed.
+    record = json.loads((EXAMPLES / "p01-on-time.json").read_text())
+    record.pop("data_cutoff_date")
+    record.update(patient_id="R-D4", site_id="SITE-REV")
+    record["imaging"].append({"date": "2102-02-10", "modality": "CT", "result": "stable_disease"})
+    assert api.create(record).status_code == 201
+    body = {"rule": "DAT004", "action": "close", "comment": "2102 is a typo; site asked"}
+    review = api.call("POST", "/v1/patients/R-D4/reviews", role="monitor", body=body)
+    assert review.status_code == 201, review.text
+    later = api.call("GET", "/v1/patients/R-D4?as_of=2026-06-01").json()
+    (dat004,) = [f for f in later["result"]["findings"] if f["rule"] == "DAT004"]
+    assert dat004["status"] == "not_met" and dat004["evidence"]["as_of"] == "2026-06-01"
+    assert [(r["rule"], r["state"]) for r in later["reviews"]] == [("DAT004", "closed")]
+
+
 def test_a_monitor_closes_a_query(api: Api) -> None:
     record = json.loads((EXAMPLES / "p16-duplicate-tace-date.json").read_text())
     record.update(patient_id="R-P2", site_id="SITE-QRY")

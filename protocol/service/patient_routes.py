@@ -22,7 +22,13 @@ from protocol.service.context import (
 )
 from protocol.service.openapi_bodies import body_doc
 from protocol.service.problems import Problem, pointer_errors
-from protocol.service.reviews import ACTIONS, add_review, review_log, review_states
+from protocol.service.reviews import (
+    ACTIONS,
+    add_review,
+    review_log,
+    review_states,
+    reviews_ignore,
+)
 from protocol.service.store import (
     AlreadyExists,
     NotFound,
@@ -53,7 +59,9 @@ def view(svc: Service, version: Version, result: PatientResult) -> dict[str, Any
         "stored": version.summary(),
         "record": version.record,
         "result": patient,
-        "reviews": review_states(svc.database, version.patient_id, patient["findings"]),
+        "reviews": review_states(
+            svc.database, version.patient_id, patient["findings"], reviews_ignore(svc.pack.params)
+        ),
     }
 
 
@@ -339,4 +347,5 @@ async def review_finding(
         body["action"],
         body["comment"],
         user.name,
+        reviews_ignore(svc.pack.params),
     )

@@ -9,6 +9,7 @@ longer covers it and the finding is *reopened*. A finding that is no longer
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -19,15 +20,25 @@ from protocol.service.problems import Problem
 from protocol.service.tables import reviews
 from protocol.service.views import finding_key
 
-__all__ = ["ACTIONS", "add_review", "review_log", "review_states"]
+__all__ = ["ACTIONS", "add_review", "review_log", "review_states", "reviews_ignore"]
+
+
+def reviews_ignore(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The evidence a review does not rest on, from the pack's parameters."""
+    return tuple(str(key) for key in params.get("review_ignores_evidence") or ())
+
 
 # What a monitor may do with a not-met finding of each kind.
 ACTIONS = {"acknowledge": ("deviation", "safety"), "close": ("data",)}
 _STATE = {"acknowledge": "acknowledged", "close": "closed"}
 
 
-def _evidence_hash(finding: dict[str, Any]) -> str:
-    return audit.sha256(audit.canonical(finding.get("evidence") or {}))
+def _evidence_hash(finding: dict[str, Any], ignored: Collection[str]) -> str:
+    """The SHA-256 of what the review rests on: the evidence, less the ``ignored`` keys (the
+    pack's ``review_ignores_evidence``: the check date, which moves every day)."""
+    evidence = finding.get("evidence") or {}
+    kept = {k: v for k, v in evidence.items() if k not in ignored}
+    return audit.sha256(audit.canonical(kept))
 
 
 def add_review(
@@ -40,8 +51,10 @@ def add_review(
     action: str,
     comment: str,
     author: str,
+    ignored: Collection[str] = (),
 ) -> dict[str, Any]:
-    """Record one review of a current not-met finding; the review as answered."""
+    """Record one review of a current not-met finding; the review as answered. ``ignored``
+    names evidence the review does not rest on (the pack's ``review_ignores_evidence``)."""
     key = f"{rule}@{instance or ''}"
     finding = next((f for f in findings if finding_key(f) == key), None)
     if finding is None:
@@ -82,7 +95,7 @@ def add_review(
         "comment": comment,
         "author": author,
         "created_at": now,
-        "evidence_sha256": _evidence_hash(finding),
+        "evidence_sha256": _evidence_hash(finding, ignored),
     }
     with database.writing() as connection:
         connection.execute(reviews.insert().values(**row))
@@ -119,7 +132,10 @@ def _answer(row: Any, state: str) -> dict[str, Any]:
 
 
 def review_states(
-    database: Database, patient_id: str, findings: list[dict[str, Any]]
+    database: Database,
+    patient_id: str,
+    findings: list[dict[str, Any]],
+    ignored: Collection[str] = (),
 ) -> list[dict[str, Any]]:
     """The latest review of each reviewed finding, with its state against ``findings``."""
     with database.reading() as connection:
@@ -133,7 +149,7 @@ def review_states(
         finding = current.get(key)
         if finding is None or finding["status"] != "not_met":
             state = "resolved"
-        elif _evidence_hash(finding) != row.evidence_sha256:
+        elif _evidence_hash(finding, ignored) != row.evidence_sha256:
             state = "reopened"
         else:
             state = "acknowledged" if row.action == "acknowledge" else "closed"

@@ -31,7 +31,7 @@ from protocol.service.context import Service, ServiceDep, caller, json_answer
 from protocol.service.openapi_bodies import body_doc
 from protocol.service.patient_routes import PatientId
 from protocol.service.problems import Problem, pointer_errors
-from protocol.service.reviews import review_states
+from protocol.service.reviews import review_states, reviews_ignore
 from protocol.service.store import NotFound, Refused, Version
 from protocol.service.study_routes import Site
 
@@ -155,7 +155,10 @@ def _review(svc: Service, site: str | None) -> dict[str, Any]:
             continue
         findings = result.to_dict()["findings"]
         states = {
-            (r["rule"], r["instance"]): r for r in review_states(svc.database, patient_id, findings)
+            (r["rule"], r["instance"]): r
+            for r in review_states(
+                svc.database, patient_id, findings, reviews_ignore(svc.pack.params)
+            )
         }
         for finding in findings:
             listing = REVIEWED_KINDS.get(finding["kind"])
