@@ -15,8 +15,9 @@ from datetime import date
 from typing import Any
 
 from protocol.engine.durable_adapter import EngineError, engine_for, fact_id
+from protocol.engine.durable_session import first_fired
 from protocol.engine.endpoints import endpoints
-from protocol.engine.explanation import findings_of, first_fired, no_instance_finding, resolve
+from protocol.engine.explanation import findings_of, resolve
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.not_collected import blocked_sections, group_reason, overrule
 from protocol.engine.timeline import Timeline
@@ -30,7 +31,6 @@ __all__ = [
     "check_record",
     "check_records",
     "eligibility_of",
-    "no_instance_finding",
     "patient_result",
 ]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii as _quote
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from protocol.engine.facts import Fact
 if TYPE_CHECKING:
     from protocol.engine.durable_adapter import RuleEngine
 
-__all__ = ["EngineError", "EngineSession", "fact_id"]
+__all__ = ["EngineError", "EngineSession", "fact_id", "first_fired"]
 
 
 class EngineError(RuntimeError):
@@ -38,6 +38,16 @@ _HEAD, _SEAL = "__head__", "__seal__"
 def fact_id(fact: Fact) -> str:
     """The identity of a fact within a patient's session."""
     return f"{fact.subject}#{fact.instance or ''}"
+
+
+def first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
+    """The first-listed outcome that fired, per (rule, fact)."""
+    chosen: dict[tuple[str, str], int] = {}
+    for code, index, identity in fired:
+        key = (code, identity)
+        if key not in chosen or index < chosen[key]:
+            chosen[key] = index
+    return chosen
 
 
 class EngineSession:

@@ -20,7 +20,7 @@ from protocol.findings import Finding, Status
 from protocol.packs.model import Rule
 from protocol.packs.templates import Values, filler, render
 
-__all__ = ["findings_of", "first_fired", "no_instance_finding", "resolve"]
+__all__ = ["findings_of", "no_instance_finding", "resolve"]
 
 
 _STATUSES = {str(status): status for status in Status}
@@ -153,13 +153,3 @@ def findings_of(
                 )
             )
     return findings
-
-
-def first_fired(fired: Iterable[tuple[str, int, str]]) -> dict[tuple[str, str], int]:
-    """The first-listed outcome that fired, per (rule, fact)."""
-    chosen: dict[tuple[str, str], int] = {}
-    for code, index, identity in fired:
-        key = (code, identity)
-        if key not in chosen or index < chosen[key]:
-            chosen[key] = index
-    return chosen

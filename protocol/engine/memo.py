@@ -40,6 +40,7 @@ from typing import Any
 
 from protocol.engine.checker import as_of_for, eligibility_of, patient_result
 from protocol.engine.durable_adapter import engine_for, fact_id
+from protocol.engine.durable_session import first_fired
 from protocol.engine.facts import SUBJECTS, Fact, measure
 from protocol.engine.facts.base import MEMORY
 from protocol.engine.remembered import Known, Names, content_key, finding_on, names_of
@@ -240,12 +241,9 @@ class MemoCheck:
         batch = list(new.values())
         with engine_for(self.pack).session() as session:
             fired = session.assert_facts(batch)
-        # The first-listed outcome that fired, per rule and fact.
         chosen: dict[str, dict[str, int]] = {fact_id(fact): {} for fact in batch}
-        for code, index, identity in fired:
-            picked = chosen[identity]
-            if code not in picked or index < picked[code]:
-                picked[code] = index
+        for (code, identity), index in first_fired(fired).items():
+            chosen[identity][code] = index
         for values, fact in new.items():
             outcomes[values] = chosen[fact_id(fact)]
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii as _quote
 
 from protocol.engine.core_json import fact_text
+from protocol.engine.durable_session import first_fired
 from protocol.engine.facts import Fact
 
 __all__ = ["PER_SUBJECT", "Outcomes", "Recalled"]
@@ -59,11 +60,7 @@ class Recalled:
     ) -> None:
         """Keep what fired for each ``(fact, content, id)`` asserted; a rule that fired
         nothing for a fact concluded its ``implicit`` outcome (the first listed wins)."""
-        chosen: dict[tuple[str, str], int] = {}
-        for code, index, identity in fired:
-            key = (code, identity)
-            if key not in chosen or index < chosen[key]:
-                chosen[key] = index
+        chosen = first_fired(fired)
         for fact, content, identity in facts:
             subject = fact.subject
             if content in self._known or self._kept[subject] >= PER_SUBJECT:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from protocol.engine.checker import no_instance_finding
+from protocol.engine.explanation import no_instance_finding
 from protocol.engine.facts import Fact
 from protocol.findings import Finding, Status
 from protocol.packs.model import Rule
