@@ -262,6 +262,14 @@ def _complete(text: bytes) -> bool:
     return True
 
 
+def _identity(path: Path) -> str:
+    """Which file ``path`` names, to read (and count) a file named twice once: its path
+    with every symlink resolved, not its inode, since a file system may hand a deleted
+    file's inode to a new one while a run goes on (a folder re-exported), and some
+    report none at all."""
+    return os.path.realpath(path)
+
+
 def input_size(paths: Iterable[str | Path]) -> int | None:
     """Total bytes of the given inputs, or None when one is standard input."""
     total = 0
@@ -273,7 +281,7 @@ def input_size(paths: Iterable[str | Path]) -> int | None:
         try:
             files = files_below(path) if path.is_dir() else [path] if path.is_file() else []
             for file in files:
-                key = os.path.realpath(file)
+                key = _identity(file)
                 if key not in counted:
                     counted.add(key)
                     total += file.stat().st_size
@@ -299,10 +307,7 @@ def read_raw(
     seen: dict[str, str] = {}
 
     def first_time(path: Path, label: str) -> bool:
-        # By the path with every symlink resolved, not the inode: a file system may hand a
-        # deleted file's inode to a new one while the run goes on (a folder re-exported),
-        # and some report none at all.
-        key = os.path.realpath(path)
+        key = _identity(path)
         if key not in seen:
             seen[key] = label
             return True
