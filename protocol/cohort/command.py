@@ -27,6 +27,7 @@ from protocol.cohort.selection import Selection, SelectionError
 from protocol.cohort.summary import FAIL_ON
 from protocol.config import Config, ConfigError
 from protocol.dates import PartialDate
+from protocol.engine.listing import capped
 from protocol.packs import load_pack
 from protocol.packs.model import Pack
 from protocol.progress import Progress
@@ -244,8 +245,7 @@ def check_command(args: argparse.Namespace, config: Config, usage: argparse.Argu
             choices=choices, run=run, fail_on=args.fail_on, cluster=cluster,
         )  # fmt: skip
     if repeats:  # each file was read once, where it first came
-        more = len(repeats) - 3
-        listed = "; ".join(repeats[:3]) + (f"; and {more} more" if more > 0 else "")
+        listed = capped(repeats, 3, "; ")
         if len(repeats) == 1:
             said = f"{listed} was named more than once; it was read once"
         else:
